@@ -1,0 +1,132 @@
+"""Documents -> passages: paragraph- and sentence-aligned chunks that fit the encoder's window.
+
+Passages never cross a document, follow paragraphs, split oversized paragraphs at sentence
+boundaries with about one sentence of overlap, and keep exact char offsets into the document's
+clean text, so a citation can always be traced back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from qa_service.corpus.metadata import SALUTATION
+from qa_service.corpus.models import Document, Paragraph
+from qa_service.sentences import sentence_spans
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    """Passage sizes in encoder tokens. `max_tokens` is a hard cap for the embedded text."""
+
+    target_tokens: int = 160
+    max_tokens: int = 240
+    overlap_sentences: int = 1
+
+
+@dataclass
+class Passage:
+    """A retrievable unit: `text == document.text[char_start:char_end]`."""
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    char_start: int
+    char_end: int
+    heading_path: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def indexable_paragraphs(doc: Document) -> list[Paragraph]:
+    """Paragraphs worth embedding: no address/label blocks, nothing before a letter's salutation."""
+    paras = doc.paragraphs
+    if doc.kind in ("letter", "reply"):
+        sal = next((i for i, p in enumerate(paras) if SALUTATION.match(p.text)), None)
+        if sal is not None:
+            paras = paras[sal + 1 :]
+    return [p for p in paras if p.kind != "block" and re.search(r"\w{3}", p.text)]
+
+
+def _pieces(p: Paragraph, count: TokenCounter, cap: int) -> list[tuple[int, int]]:
+    """Absolute spans of sentences (or word runs of an over-long sentence) of one paragraph."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(p.text):
+        s = p.text[a:b]
+        if count(s) <= cap:
+            out.append((p.char_start + a, p.char_start + b))
+            continue
+        words = list(re.finditer(r"\S+", s))
+        i = 0
+        while i < len(words):
+            j = i + 1
+            while j < len(words) and count(s[words[i].start() : words[j].end()]) <= cap:
+                j += 1
+            out.append((p.char_start + a + words[i].start(), p.char_start + a + words[j - 1].end()))
+            i = j
+    return out
+
+
+def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSettings) -> list[Passage]:
+    """Greedy packing of consecutive paragraphs, splitting long ones at sentence boundaries."""
+    text = doc.text
+    paras = indexable_paragraphs(doc)
+    spans: list[tuple[int, int]] = []
+    pieces_of: list[tuple[int, list[tuple[int, int]]]] = []
+    for n, p in enumerate(paras):
+        pieces_of.append((n, _pieces(p, count, settings.max_tokens)))
+
+    cur: list[tuple[int, int, int]] = []  # (para index, start, end)
+
+    def tokens(a: int, b: int) -> int:
+        return count(text[a:b])
+
+    def emit() -> None:
+        if cur:
+            spans.append((cur[0][1], cur[-1][2]))
+
+    for n, pieces in pieces_of:
+        # A gap (an excluded paragraph) between this paragraph and the current chunk closes it,
+        # so that every passage is one contiguous slice of the clean text.
+        if cur and paras[n].char_start - paras[cur[-1][0]].char_end > 2:
+            emit()
+            cur = []
+        for k, (a, b) in enumerate(pieces):
+            if not cur:
+                cur = [(n, a, b)]
+                continue
+            if tokens(cur[0][1], b) <= settings.target_tokens or (
+                paras[cur[-1][0]].kind == "heading" and tokens(cur[0][1], b) <= settings.max_tokens
+            ):
+                cur.append((n, a, b))
+                continue
+            emit()
+            # Overlap: carry the last sentence(s) when the cut falls inside a paragraph.
+            keep = [c for c in cur[-settings.overlap_sentences :] if c[0] == n] if k > 0 else []
+            if keep and tokens(keep[0][1], b) > settings.max_tokens:
+                keep = []
+            cur = [*keep, (n, a, b)]
+    emit()
+
+    passages: list[Passage] = []
+    for i, (a, b) in enumerate(spans):
+        passages.append(
+            Passage(id=f"{doc.id}-p{i}", doc_id=doc.id, ordinal=i, text=text[a:b], char_start=a, char_end=b,
+                    heading_path=list(doc.heading_path))
+        )
+    return passages
+
+
+def chunk_documents(docs: Iterable[Document], count: TokenCounter, settings: ChunkingSettings) -> list[Passage]:
+    out: list[Passage] = []
+    for d in docs:
+        if d.duplicate_of:
+            continue
+        out.extend(chunk_document(d, count, settings))
+    return out

