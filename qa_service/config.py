@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a request may ask for")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted, in characters")
     max_body_bytes: int = Field(65_536, ge=1024, description="Largest JSON request body accepted")
-    min_dense_score: float = Field(0.80, ge=0.0, le=1.0, description="Dense cosine below which a hit is not relevant (calibrated; see README)")
+    min_dense_score: float | None = Field(None, ge=-1.0, le=1.0, description="Dense cosine below which a hit is not relevant (default: the encoder's calibrated value, 0.80 for E5)")
     keyword_weight: float = Field(1.0, ge=0.0, le=5.0, description="Weight of the BM25 leg in hybrid fusion, before query-coverage scaling")
     fusion_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal-rank fusion")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates each retrieval leg passes to fusion")

@@ -90,6 +90,11 @@ class SearchService:
         self._dates = np.array([d.date or "" for d in self._doc_of])
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
+        self._sender_terms = _sender_terms(list(index.documents.values()))
+        self._rows_by_sender_term: dict[str, np.ndarray] = {}
+        for term in self._sender_terms:
+            self._rows_by_sender_term[term] = np.flatnonzero(
+                np.array([term in _words(d.sender or "") for d in self._doc_of], dtype=bool))
 
     # -- filters -------------------------------------------------------------------------
     def allowed_rows(self, f: Filters) -> np.ndarray | None:
@@ -151,6 +156,14 @@ class SearchService:
             fused[r] = fused.get(r, 0.0) + 1.0 / (k + i + 1)
         for r, i in kw_rank.items():
             fused[r] = fused.get(r, 0.0) + w_kw / (k + i + 1)
+        # A query that names a sender ("Wat vraagt de NVZ ...") is about that sender's documents:
+        # their candidates get the weight of a first place in a third, metadata leg.
+        named = [t for t in _words(query) if t in self._sender_terms]
+        if named and mode == "hybrid":
+            for t in named:
+                for r in self._rows_by_sender_term[t]:
+                    if int(r) in fused:
+                        fused[int(r)] += 1.0 / (k + 1)
         order = sorted(fused, key=lambda r: -fused[r])
         cand = np.array(order[: max(top_k * 3, top_k)], dtype=np.int64)
         dense = self.index.vectors.vectors(cand) @ qvec if len(cand) else np.zeros(0)
@@ -191,6 +204,23 @@ class SearchService:
                 nxt = ps[i + 1] if i + 1 < len(ps) and ps[i + 1].doc_id == p.doc_id else None
                 return p, prev, nxt
         raise NotFound(f"no passage with id {passage_id!r}")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w[\w()-]*\w|\w", text.lower()) if len(w) >= 2}
+
+
+def _sender_terms(docs: list[Document]) -> set[str]:
+    """Words that identify a sender: in few senders' names, not stopwords or generic nouns."""
+    from qa_service.store.keyword import _STOP
+
+    senders = {d.sender for d in docs if d.sender and d.kind in DEFAULT_KINDS}
+    freq: dict[str, int] = {}
+    for s in senders:
+        for w in _words(s):
+            freq[w] = freq.get(w, 0) + 1
+    limit = max(1, len(senders) // 10)
+    return {w for w, n in freq.items() if n <= limit and w not in _STOP and len(w) >= 3 and not w.isdigit()}
 
 
 def _ms(t0: float) -> float:

@@ -425,8 +425,7 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
             if kind == "letter":
                 # An enclosed letter: its own date, subject and signature; the item's sender.
                 doc.kind = "attachment"
-                pbody = letter_meta(doc, ps, pe)
-                doc.sender = _sender_from_text(pbody, []) or None
+                letter_meta(doc, ps, pe)  # the sender stays the item's (filled in from the parent)
             if extra and len(doc.text.split()) < 40 or not extra and len(doc.text.split()) < 40 and kind != "letter":
                 (extra[-1] if extra else letter).paragraphs += doc.paragraphs
                 (extra[-1] if extra else letter).line_end = pe + 1

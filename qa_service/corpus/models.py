@@ -69,7 +69,7 @@ class Document:
         if self.kind == "reply":
             return f"Antwoord van de informateur aan {who}"
         if self.kind == "attachment":
-            return f"Bijlage bij brief van {who}" + (f": {self.subject}" if self.subject else "")
+            return f"Brief van {who}, bijlage" + (f": {self.subject}" if self.subject else "")
         return f"Brief van {who}" + (f": {self.subject}" if self.subject else "")
 
     @property

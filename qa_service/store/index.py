@@ -22,6 +22,7 @@ import os
 import platform
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -195,7 +196,8 @@ def build_index(
     digest = passages_digest(passages)
     manifest = {
         "format_version": FORMAT_VERSION,
-        "version": built_at.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8],
+        # Sortable by time; the random tail keeps two builds in one second apart.
+        "version": built_at.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8] + "-" + uuid.uuid4().hex[:6],
         "encoder": encoder.name,
         "dim": encoder.dim,
         "metric": "inner_product",

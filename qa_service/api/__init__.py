@@ -1,0 +1,1 @@
+"""HTTP face of the service: FastAPI app factory, routes, schemas, errors."""

@@ -1,0 +1,73 @@
+"""One error envelope for every 4xx/5xx: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa_service.errors import (
+    ConfigurationError,
+    IndexMismatch,
+    IndexNotFound,
+    IndexNotReady,
+    InvalidQuery,
+    NotFound,
+    QAServiceError,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS: dict[type[QAServiceError], int] = {
+    InvalidQuery: 400,
+    NotFound: 404,
+    IndexNotFound: 503,
+    IndexMismatch: 503,
+    IndexNotReady: 503,
+    ConfigurationError: 500,
+}
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+               422: "validation_error", 429: "too_many_requests", 503: "unavailable"}
+
+
+def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+
+
+def _clean(errors: list[Any]) -> list[dict[str, Any]]:
+    """Validation errors without the raw input echo (it may be 100 KB or not UTF-8)."""
+    out = []
+    for e in errors:
+        out.append({"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(QAServiceError)
+    async def service_error(request: Request, exc: QAServiceError) -> JSONResponse:
+        status = STATUS.get(type(exc), 500)
+        if status >= 500:
+            logger.error("service error %s: %s", exc.code, exc.message)
+        return envelope(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = _clean(list(exc.errors()))
+        if any(e["type"] == "json_invalid" for e in errs):
+            return envelope(400, "invalid_json", "request body is not valid JSON (UTF-8)", errs)
+        return envelope(422, "validation_error", "request does not match the schema", errs)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return envelope(exc.status_code, code, str(exc.detail), None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return envelope(500, "internal", "internal error; it has been logged", None)

@@ -1,0 +1,145 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Kind = Literal["letter", "attachment", "reply", "agreement_section"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchFilters(Strict):
+    kind: list[Kind] | None = Field(None, description="Document kinds; default: letters, attachments, agreement sections (replies only when asked)")
+    sender: str | None = Field(None, max_length=200, description="Case-insensitive substring of the sender")
+    date_from: dt.date | None = Field(None, description="Earliest document date (ISO)")
+    date_to: dt.date | None = Field(None, description="Latest document date (ISO)")
+    document_id: str | None = Field(None, max_length=200)
+    source_file: str | None = Field(None, max_length=300)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _one_kind(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _range(self) -> SearchFilters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+
+class SearchRequest(Strict):
+    query: str = Field(..., min_length=1, description="Question, claim or keywords, in Dutch or English")
+    top_k: int = Field(5, ge=1, le=50)
+    mode: Literal["hybrid", "semantic", "keyword"] = "hybrid"
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    min_score: float | None = Field(None, ge=-1.0, le=1.0, description="Dense-cosine threshold; default: the calibrated one")
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("query is blank")
+        return v
+
+
+class DocumentRef(BaseModel):
+    id: str
+    kind: str
+    title: str
+    subject: str | None
+    sender: str | None
+    signatory: str | None
+    date: str | None
+    registration_number: str | None
+    source_file: str
+    line_start: int
+    line_end: int
+    heading_path: list[str]
+    parent_id: str | None
+
+
+class HighlightOut(BaseModel):
+    sentence: str
+    char_start: int
+    char_end: int
+    terms: list[str]
+    marked: str
+
+
+class Scores(BaseModel):
+    fused: float = Field(description="Weighted reciprocal-rank fusion score: orders results within one response only")
+    dense: float = Field(description="Cosine similarity of query and passage embeddings; comparable across queries")
+    keyword: float = Field(description="BM25 score of the passage for the query (0 = no shared term)")
+
+
+class SearchHit(BaseModel):
+    rank: int
+    passage_id: str
+    text: str
+    char_start: int
+    char_end: int
+    highlight: HighlightOut | None
+    scores: Scores
+    document: DocumentRef
+
+
+class IndexInfo(BaseModel):
+    version: str
+    built_at: str
+    model: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    took_ms: float
+    results: list[SearchHit]
+    reason: str | None = Field(None, description="Why `results` is empty, when it is")
+    index: IndexInfo
+
+
+class DocumentOut(DocumentRef):
+    text: str
+    passage_ids: list[str]
+    signatory: str | None
+    addressee: str | None
+    date_raw: str | None
+    reply_id: str | None
+    in_reply_to: str | None
+    duplicate_of: str | None
+
+
+class DocumentPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentRef]
+
+
+class PassageOut(BaseModel):
+    id: str
+    doc_id: str
+    text: str
+    char_start: int
+    char_end: int
+    heading_path: list[str]
+    document: DocumentRef
+    previous: str | None
+    next: str | None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,193 @@
+"""HTTP API: in-process and against a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from qa_service.api.app import create_app
+from qa_service.config import Settings
+from tests.conftest import make_settings
+
+
+def wait_ready(get, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            if get("/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("service not ready")
+
+
+@pytest.fixture(scope="module")
+def client(hashing_index: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(hashing_index))) as c:
+        wait_ready(c.get)
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(hashing_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn process on loopback, configured through QA_* variables as a user would."""
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "QA_INDEX_DIR": str(hashing_index), "QA_ENCODER": "hashing",
+           "QA_LOG_LEVEL": "WARNING", "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c"))}
+    log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "qa_service", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as c:
+            wait_ready(c.get)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def assert_envelope(r: httpx.Response, status: int, code: str | None = None) -> None:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    if code:
+        assert body["error"]["code"] == code
+
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    r = client.get("/readyz").json()
+    assert r["status"] == "ready" and r["passages"] > 0 and r["model"] == "hashing:256"
+
+
+def test_search_response_shape(client: TestClient) -> None:
+    r = client.post("/v1/search", json={"query": "minimumleeftijd voor sekswerk", "top_k": 3, "min_score": -1})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"query", "mode", "took_ms", "results", "reason", "index"}
+    hit = body["results"][0]
+    assert set(hit) == {"rank", "passage_id", "text", "char_start", "char_end", "highlight", "scores", "document"}
+    assert set(hit["scores"]) == {"fused", "dense", "keyword"}
+    for key in ("id", "kind", "title", "sender", "date", "registration_number", "source_file", "heading_path"):
+        assert key in hit["document"]
+    doc = client.get(f"/v1/documents/{hit['document']['id']}").json()
+    assert doc["text"][hit["char_start"] : hit["char_end"]] == hit["text"]
+    assert hit["passage_id"] in doc["passage_ids"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_modes(client: TestClient, mode: str) -> None:
+    r = client.post("/v1/search", json={"query": "zorg", "mode": mode, "top_k": 4, "min_score": -1})
+    assert r.status_code == 200 and r.json()["mode"] == mode and len(r.json()["results"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("filters", "check"),
+    [
+        ({"kind": ["letter"]}, lambda d: d["kind"] == "letter"),
+        ({"kind": "agreement_section"}, lambda d: d["kind"] == "agreement_section"),
+        ({"sender": "NVZ"}, lambda d: "nvz" in d["sender"].lower()),
+        ({"date_from": "2025-12-01", "date_to": "2025-12-05"}, lambda d: "2025-12-01" <= d["date"] <= "2025-12-05"),
+        ({"source_file": "002_f77dc67e94f5bf41.txt"}, lambda d: d["source_file"] == "002_f77dc67e94f5bf41.txt"),
+    ],
+)
+def test_filters(client: TestClient, filters: dict, check) -> None:  # type: ignore[no-untyped-def,type-arg]
+    r = client.post("/v1/search", json={"query": "zorg en kabinet", "top_k": 6, "filters": filters, "min_score": -1})
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert len(results) == 6 and all(check(h["document"]) for h in results)
+
+
+def test_document_filter_and_passage_neighbours(client: TestClient) -> None:
+    docs = client.get("/v1/documents", params={"kind": "letter", "sender": "nvz"}).json()
+    assert docs["total"] >= 1
+    doc_id = docs["documents"][0]["id"]
+    r = client.post("/v1/search", json={"query": "zorg", "filters": {"document_id": doc_id}, "min_score": -1})
+    assert {h["document"]["id"] for h in r.json()["results"]} == {doc_id}
+    pid = r.json()["results"][0]["passage_id"]
+    p = client.get(f"/v1/passages/{pid}").json()
+    assert p["id"] == pid and p["document"]["id"] == doc_id and "previous" in p and "next" in p
+
+
+def test_honest_empty_result(client: TestClient) -> None:
+    r = client.post("/v1/search", json={"query": "zorg", "min_score": 1.0})
+    assert r.status_code == 200 and r.json()["results"] == [] and r.json()["reason"]
+
+
+BAD_BODIES = [
+    (b'{"query": ""}', 422, "validation_error"),
+    (b'{"query": "   "}', 422, "validation_error"),
+    (b'{"query": "x", "top_k": 0}', 422, "validation_error"),
+    (b'{"query": "x", "top_k": 1000}', 422, "validation_error"),
+    (b'{"query": "x", "unknown": 1}', 422, "validation_error"),
+    (b'{"query": "x", "filters": {"colour": "red"}}', 422, "validation_error"),
+    (b'{"query": "x", "filters": {"date_from": "2025-13-01"}}', 422, "validation_error"),
+    (b'{"query": "x", "filters": {"date_from": "2025-12-05", "date_to": "2025-12-01"}}', 422, "validation_error"),
+    (b'{"query": "x", "mode": "magic"}', 422, "validation_error"),
+    (b'{"query": 42}', 422, "validation_error"),
+    (b'{"query": "x", "top_k": "five"}', 422, "validation_error"),
+    (b'[]', 422, "validation_error"),
+    (b'{bad json', 400, "invalid_json"),
+    (b'{"query": "\xff\xfe"}', 400, None),
+    (b"", 422, None),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "code"), BAD_BODIES)
+def test_bad_input_in_process(client: TestClient, body: bytes, status: int, code: str | None) -> None:
+    r = client.post("/v1/search", content=body, headers={"content-type": "application/json"})
+    assert_envelope(r, status, code)  # type: ignore[arg-type]
+
+
+def test_limits(client: TestClient) -> None:
+    assert_envelope(client.post("/v1/search", json={"query": "x" * 100_000}), 413, "payload_too_large")  # type: ignore[arg-type]
+    assert_envelope(client.post("/v1/search", json={"query": "x" * 5000}), 400, "invalid_query")  # type: ignore[arg-type]
+    assert_envelope(client.get("/v1/documents/nope"), 404, "not_found")  # type: ignore[arg-type]
+    assert_envelope(client.get("/v1/passages/nope"), 404, "not_found")  # type: ignore[arg-type]
+    assert_envelope(client.get("/v1/documents", params={"limit": 0}), 422, "validation_error")  # type: ignore[arg-type]
+    assert_envelope(client.get("/nowhere"), 404, "not_found")  # type: ignore[arg-type]
+    assert_envelope(client.get("/v1/search"), 405, "method_not_allowed")  # type: ignore[arg-type]
+
+
+def test_metrics(client: TestClient) -> None:
+    client.post("/v1/search", json={"query": "zorg"})
+    text = client.get("/metrics").text
+    assert 'qa_http_request_seconds_count{method="POST",route="/v1/search",status="200"}' in text
+    assert 'qa_search_seconds_bucket{le="0.005",mode="hybrid"}' in text
+    assert 'qa_index_items{kind="passages"}' in text
+
+
+def test_not_ready_without_index(tmp_path: Path) -> None:
+    s = Settings(index_dir=tmp_path / "none", encoder="hashing", _env_file=None, log_level="WARNING")  # type: ignore[call-arg]
+    with TestClient(create_app(s)) as c:
+        time.sleep(0.3)
+        assert_envelope(c.get("/readyz"), 503, "index_not_ready")  # type: ignore[arg-type]
+        assert_envelope(c.post("/v1/search", json={"query": "zorg"}), 503, "index_not_ready")  # type: ignore[arg-type]
+
+
+def test_real_server_search_and_bad_input(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as c:
+        r = c.post("/v1/search", json={"query": "sekswerk", "top_k": 2, "min_score": -1})
+        assert r.status_code == 200 and len(r.json()["results"]) == 2
+        for body, status, code in BAD_BODIES:
+            assert_envelope(c.post("/v1/search", content=body, headers={"content-type": "application/json"}),
+                            status, code)
+        assert_envelope(c.post("/v1/search", json={"query": "x" * 100_000}), 413)
+        assert c.get("/openapi.json").status_code == 200 and c.get("/docs").status_code == 200

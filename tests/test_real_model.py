@@ -1,0 +1,52 @@
+"""The bundled multilingual E5 model on the real corpus: the product, not the plumbing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEV_GOLD, PACKAGE_ROOT
+
+pytestmark = pytest.mark.real_model
+
+
+def test_nvz_question_finds_the_nvz_letter(real_service) -> None:  # type: ignore[no-untyped-def]
+    res = real_service.search("Wat vraagt de NVZ van het nieuwe kabinet?", top_k=3)
+    top = res.hits[0].document
+    assert top.sender == "NVZ" and top.date == "2025-11-26"
+
+
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        ("Vanaf welke leeftijd mag je sekswerk doen volgens het coalitieakkoord?", "van 18 naar 21"),
+        ("Sinds wanneer bestaat het korps Nationale Politie?", "1 januari 2013"),
+        ("How much money does the AI coalition ask for data collections?", "50 miljoen"),
+    ],
+)
+def test_known_questions(real_service, query: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+    res = real_service.search(query, top_k=5)
+    assert any(needle in h.passage.text for h in res.hits), [h.passage.text[:80] for h in res.hits]
+
+
+def test_off_topic_question_gets_nothing(real_service) -> None:  # type: ignore[no-untyped-def]
+    res = real_service.search("Wat is de hoofdstad van Peru?", top_k=5)
+    assert res.hits == [] and res.reason
+
+
+def test_dev_set_quality_floor(real_index: Path, tmp_path: Path) -> None:
+    """A floor, not a target: the README reports the measured figures."""
+    run = tmp_path / "run.jsonl"
+    out = subprocess.run(
+        [sys.executable, str(PACKAGE_ROOT / "scripts" / "evaluate.py"), "--gold", str(DEV_GOLD), "--index-dir",
+         str(real_index), "--run-out", str(run), "--score-script", str(PACKAGE_ROOT / "scripts" / "score.py"),
+         "--json"],
+        capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", "QA_CACHE_DIR": str(tmp_path)},
+    )
+    s = json.loads(out.stdout.strip().splitlines()[-1])
+    assert s["recall@5"] >= 0.80 and s["mrr@10"] >= 0.60
+    assert len(run.read_text().splitlines()) == 30

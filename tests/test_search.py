@@ -1,0 +1,67 @@
+"""Search plumbing with the fake encoder: modes, filters, empty answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from qa_service.config import Settings
+from qa_service.errors import InvalidQuery
+from qa_service.search import Filters, SearchService
+from qa_service.service import open_service
+
+
+@pytest.fixture(scope="module")
+def svc(hashing_index) -> SearchService:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_settings
+
+    return open_service(make_settings(hashing_index))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_modes_return_ranked_hits(svc: SearchService, mode: str) -> None:
+    q = "We verhogen daarom in drie jaar tijd de minimumleeftijd voor sekswerk van 18 naar 21"
+    res = svc.search(q, top_k=5, mode=mode, min_score=-1)  # type: ignore[arg-type]
+    assert [h.rank for h in res.hits] == [1, 2, 3, 4, 5]
+    assert any("sekswerk" in h.passage.text for h in res.hits)
+
+
+def test_filters_apply_before_ranking(svc: SearchService) -> None:
+    res = svc.search("zorg", top_k=10, min_score=-1, filters=Filters(kind=["agreement_section"]))
+    assert len(res.hits) == 10 and all(h.document.kind == "agreement_section" for h in res.hits)
+    res = svc.search("zorg", top_k=7, min_score=-1, filters=Filters(sender="nvz"))
+    assert len(res.hits) == 7 and all("nvz" in (h.document.sender or "").lower() for h in res.hits)
+    res = svc.search("zorg", top_k=5, min_score=-1,
+                     filters=Filters(date_from=dt.date(2025, 12, 10), date_to=dt.date(2025, 12, 10)))
+    assert res.hits and all(h.document.date == "2025-12-10" for h in res.hits)
+
+
+def test_replies_only_when_asked(svc: SearchService) -> None:
+    res = svc.search("Dank voor de brief die ik van u mocht ontvangen", top_k=10, min_score=-1)
+    assert all(h.document.kind != "reply" for h in res.hits)
+    res = svc.search("Dank voor de brief", top_k=3, min_score=-1, filters=Filters(kind=["reply"]))
+    assert res.hits and all(h.document.kind == "reply" for h in res.hits)
+
+
+def test_empty_filter_result_and_threshold(svc: SearchService) -> None:
+    assert svc.search("zorg", filters=Filters(sender="no such sender")).reason == "no passages match the filters"
+    res = svc.search("zorg", min_score=1.0)
+    assert res.hits == [] and "threshold" in (res.reason or "")
+
+
+def test_blank_query(svc: SearchService) -> None:
+    with pytest.raises(InvalidQuery):
+        svc.search("   ")
+
+
+def test_highlight_points_into_the_document(svc: SearchService) -> None:
+    h = svc.search("minimumleeftijd sekswerk", top_k=1, min_score=-1).hits[0]
+    assert h.highlight is not None
+    assert h.document.text[h.highlight.char_start : h.highlight.char_end] == h.highlight.sentence
+    assert "<mark>" in h.highlight.marked
+
+
+def test_settings_defaults() -> None:
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.encoder == "e5" and s.default_top_k == 5
