@@ -51,7 +51,18 @@ def indexable_paragraphs(doc: Document) -> list[Paragraph]:
         sal = next((i for i, p in enumerate(paras) if SALUTATION.match(p.text)), None)
         if sal is not None:
             paras = paras[sal + 1 :]
-    return [p for p in paras if p.kind != "block" and re.search(r"\w{3}", p.text)]
+    return [p for p in paras if p.kind != "block" and _has_content(p)]
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+
+
+def _has_content(p: Paragraph) -> bool:
+    """Lists of links and bare labels carry no answer but match many queries; keep real text."""
+    words = _URL.sub(" ", p.text).split()
+    if p.kind == "heading":
+        return len(words) >= 1
+    return len(words) >= (8 if p.kind == "footnote" else 3)
 
 
 def _pieces(p: Paragraph, count: TokenCounter, cap: int) -> list[tuple[int, int]]:
@@ -117,8 +128,15 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
     passages: list[Passage] = []
     for i, (a, b) in enumerate(spans):
         passages.append(
-            Passage(id=f"{doc.id}-p{i}", doc_id=doc.id, ordinal=i, text=text[a:b], char_start=a, char_end=b,
-                    heading_path=list(doc.heading_path))
+            Passage(
+                id=f"{doc.id}-p{i}",
+                doc_id=doc.id,
+                ordinal=i,
+                text=text[a:b],
+                char_start=a,
+                char_end=b,
+                heading_path=list(doc.heading_path),
+            )
         )
     return passages
 

@@ -28,11 +28,20 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 @click.option("--log-level", help="Log level (QA_LOG_LEVEL).")
 @click.version_option(package_name="qa-service")
 @click.pass_context
-def cli(ctx: click.Context, index_dir: Path | None, corpus_dir: Path | None, encoder: str | None,
-        log_level: str | None) -> None:
+def cli(
+    ctx: click.Context, index_dir: Path | None, corpus_dir: Path | None, encoder: str | None, log_level: str | None
+) -> None:
     """Search and question answering over Dutch cabinet-formation documents."""
-    ctx.obj = {k: v for k, v in {"index_dir": index_dir, "corpus_dir": corpus_dir, "encoder": encoder,
-                                  "log_level": log_level}.items() if v is not None}
+    ctx.obj = {
+        k: v
+        for k, v in {
+            "index_dir": index_dir,
+            "corpus_dir": corpus_dir,
+            "encoder": encoder,
+            "log_level": log_level,
+        }.items()
+        if v is not None
+    }
     s = _settings(ctx)
     configure_logging(s.log_level if log_level else "WARNING", s.log_json)
 
@@ -64,8 +73,10 @@ def index_build(ctx: click.Context) -> None:
     t0 = time.perf_counter()
     m = build_index(s.corpus_dir, s.index_dir, enc, chunking_of(s), s.cache_dir, progress)
     bar.close()
-    click.echo(f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages "
-               f"in {time.perf_counter() - t0:.1f} s -> {s.index_dir}")
+    click.echo(
+        f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages "
+        f"in {time.perf_counter() - t0:.1f} s -> {s.index_dir}"
+    )
 
 
 @index.command("info")
@@ -89,8 +100,9 @@ def index_info(ctx: click.Context) -> None:
 @click.option("--sender", help="Case-insensitive substring of the sender.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with all hits.")
 @click.pass_context
-def search(ctx: click.Context, query: str, top_k: int, mode: str, kind: tuple[str, ...], sender: str | None,
-           as_json: bool) -> None:
+def search(
+    ctx: click.Context, query: str, top_k: int, mode: str, kind: tuple[str, ...], sender: str | None, as_json: bool
+) -> None:
     """Search the corpus: rank, score, title, sender, date, the passage and its source."""
     from qa_service.search import Filters
     from qa_service.serialize import hit_dict
@@ -99,8 +111,19 @@ def search(ctx: click.Context, query: str, top_k: int, mode: str, kind: tuple[st
     svc = open_service(_settings(ctx))
     res = svc.search(query, top_k=top_k, mode=mode, filters=Filters(kind=list(kind) or None, sender=sender))  # type: ignore[arg-type]
     if as_json:
-        click.echo(json.dumps({"query": res.query, "mode": res.mode, "took_ms": res.took_ms, "reason": res.reason,
-                               "results": [hit_dict(h) for h in res.hits]}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "query": res.query,
+                    "mode": res.mode,
+                    "took_ms": res.took_ms,
+                    "reason": res.reason,
+                    "results": [hit_dict(h) for h in res.hits],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if not res.hits:
         click.echo(f"Geen resultaten: {res.reason}")
@@ -109,8 +132,10 @@ def search(ctx: click.Context, query: str, top_k: int, mode: str, kind: tuple[st
         d = h.document
         click.secho(f"{h.rank}. [{h.dense:.3f}] {d.title}", bold=True)
         click.echo(f"   afzender: {d.sender or '-'}   datum: {d.date or '-'}   kenmerk: {d.registration_number or '-'}")
-        click.echo(f"   bron: {d.source_file} regels {d.line_start}-{d.line_end}, passage {h.passage.id} "
-                   f"(tekens {h.passage.char_start}-{h.passage.char_end})")
+        click.echo(
+            f"   bron: {d.source_file} regels {d.line_start}-{d.line_end}, passage {h.passage.id} "
+            f"(tekens {h.passage.char_start}-{h.passage.char_end})"
+        )
         text = h.passage.text if len(h.passage.text) < 600 else h.passage.text[:600] + " …"
         click.echo("   " + text.replace("\n", "\n   "))
         click.echo()
@@ -136,7 +161,9 @@ def documents(ctx: click.Context, as_json: bool, with_text: bool, from_corpus: b
         if as_json:
             click.echo(json.dumps(d.to_dict(with_text=with_text), ensure_ascii=False))
         else:
-            click.echo(f"{d.id}\t{d.kind}\t{d.date or '-'}\t{d.registration_number or '-'}\t{d.sender or '-'}\t{d.subject or ''}")
+            click.echo(
+                "\t".join([d.id, d.kind, d.date or "-", d.registration_number or "-", d.sender or "-", d.subject or ""])
+            )
 
 
 @cli.command()
@@ -153,8 +180,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     # Workers are separate processes: hand them the CLI's overrides through the environment.
     for k, v in (ctx.obj or {}).items():
         os.environ[f"QA_{k.upper()}"] = str(v)
-    uvicorn.run("qa_service.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+    uvicorn.run("qa_service.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 def main() -> None:

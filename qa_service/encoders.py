@@ -92,7 +92,9 @@ class SentenceTransformerEncoder:
             ) from e
         path = _resolve_packaged_model(model)
         self._model = SentenceTransformer(path, device=device)
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the method; support both.
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         if dim is None:
             raise ConfigurationError(f"cannot tell the embedding size of {model}")
         self.dim = int(dim)

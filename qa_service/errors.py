@@ -1,12 +1,12 @@
 """Exceptions of the core, each with a stable `code` that the faces (CLI, HTTP) map once.
 
-    QAServiceError
-    ├── ConfigurationError      bad settings or a missing optional dependency
-    ├── InvalidQuery            a request the core cannot answer as asked (400)
-    ├── NotFound                an unknown document or passage id (404)
-    ├── IndexNotFound           no built index at the configured place (503)
-    ├── IndexMismatch           the index was built with other settings (503)
-    └── IndexNotReady           the service has not loaded an index yet (503)
+QAServiceError
+├── ConfigurationError      bad settings or a missing optional dependency
+├── InvalidQuery            a request the core cannot answer as asked (400)
+├── NotFound                an unknown document or passage id (404)
+├── IndexNotFound           no built index at the configured place (503)
+├── IndexMismatch           the index was built with other settings (503)
+└── IndexNotReady           the service has not loaded an index yet (503)
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from qa_service.encoders import Encoder
 from qa_service.errors import InvalidQuery, NotFound
 from qa_service.sentences import sentence_spans
 from qa_service.store.index import LoadedIndex
-from qa_service.store.keyword import analyze
+from qa_service.store.keyword import analyze, looks_english
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +76,16 @@ class SearchResult:
 class SearchService:
     """Hybrid retrieval over a loaded index. Knows nothing of HTTP."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder, *, min_dense_score: float = 0.80,
-                 keyword_weight: float = 1.0, fusion_k: int = 60, candidates: int = 100) -> None:
+    def __init__(
+        self,
+        index: LoadedIndex,
+        encoder: Encoder,
+        *,
+        min_dense_score: float = 0.80,
+        keyword_weight: float = 1.0,
+        fusion_k: int = 60,
+        candidates: int = 100,
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.min_dense_score = min_dense_score
@@ -94,7 +102,8 @@ class SearchService:
         self._rows_by_sender_term: dict[str, np.ndarray] = {}
         for term in self._sender_terms:
             self._rows_by_sender_term[term] = np.flatnonzero(
-                np.array([term in _words(d.sender or "") for d in self._doc_of], dtype=bool))
+                np.array([term in _words(d.sender or "") for d in self._doc_of], dtype=bool)
+            )
 
     # -- filters -------------------------------------------------------------------------
     def allowed_rows(self, f: Filters) -> np.ndarray | None:
@@ -115,8 +124,14 @@ class SearchService:
         return np.flatnonzero(mask)
 
     # -- search --------------------------------------------------------------------------
-    def search(self, query: str, top_k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None,
-               min_score: float | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        top_k: int = 5,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+        min_score: float | None = None,
+    ) -> SearchResult:
         t0 = time.perf_counter()
         query = query.strip()
         if not query:
@@ -150,6 +165,8 @@ class SearchService:
         # vocabulary knows: an English question shares few terms with Dutch text, and its BM25
         # ranking is then noise that plain RRF would let drown the dense leg.
         w_kw = self.keyword_weight * coverage**2 if mode == "hybrid" else 1.0
+        if mode == "hybrid" and looks_english(query):
+            w_kw *= 0.1
         k = self.fusion_k
         fused: dict[int, float] = {}
         for r, i in dense_rank.items():
@@ -173,14 +190,25 @@ class SearchService:
             if d < threshold:
                 continue
             p = self.index.passages[r]
-            hits.append(Hit(len(hits) + 1, p, self._doc_of[r], fused[r], float(d),
-                            float(kw_scores[r]) if len(kw_scores) else 0.0, _highlight(p, terms)))
+            hits.append(
+                Hit(
+                    len(hits) + 1,
+                    p,
+                    self._doc_of[r],
+                    fused[r],
+                    float(d),
+                    float(kw_scores[r]) if len(kw_scores) else 0.0,
+                    _highlight(p, terms),
+                )
+            )
             if len(hits) == top_k:
                 break
         reason = None
         if not hits:
-            reason = (f"no passage is similar enough to the query (best dense cosine "
-                      f"{float(dense.max()) if len(dense) else 0.0:.3f} < threshold {threshold:.2f})")
+            reason = (
+                f"no passage is similar enough to the query (best dense cosine "
+                f"{float(dense.max()) if len(dense) else 0.0:.3f} < threshold {threshold:.2f})"
+            )
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
         return SearchResult(query, mode, hits, took, reason, {"keyword_weight": w_kw})

@@ -9,10 +9,21 @@ from qa_service.search import Hit
 
 
 def document_ref(d: Document) -> dict[str, Any]:
-    return {"id": d.id, "kind": d.kind, "title": d.title, "subject": d.subject, "sender": d.sender,
-            "signatory": d.signatory, "date": d.date, "registration_number": d.registration_number,
-            "source_file": d.source_file, "line_start": d.line_start, "line_end": d.line_end,
-            "heading_path": d.heading_path, "parent_id": d.parent_id}
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "title": d.title,
+        "subject": d.subject,
+        "sender": d.sender,
+        "signatory": d.signatory,
+        "date": d.date,
+        "registration_number": d.registration_number,
+        "source_file": d.source_file,
+        "line_start": d.line_start,
+        "line_end": d.line_end,
+        "heading_path": d.heading_path,
+        "parent_id": d.parent_id,
+    }
 
 
 def hit_dict(h: Hit) -> dict[str, Any]:
@@ -23,9 +34,15 @@ def hit_dict(h: Hit) -> dict[str, Any]:
         "text": p.text,
         "char_start": p.char_start,
         "char_end": p.char_end,
-        "highlight": None if h.highlight is None else {
-            "sentence": h.highlight.sentence, "char_start": h.highlight.char_start,
-            "char_end": h.highlight.char_end, "terms": h.highlight.terms, "marked": h.highlight.marked},
+        "highlight": None
+        if h.highlight is None
+        else {
+            "sentence": h.highlight.sentence,
+            "char_start": h.highlight.char_start,
+            "char_end": h.highlight.char_end,
+            "terms": h.highlight.terms,
+            "marked": h.highlight.marked,
+        },
         "scores": {"fused": round(h.fused, 6), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4)},
         "document": document_ref(h.document),
     }

@@ -16,6 +16,13 @@ def chunking_of(settings: Settings) -> ChunkingSettings:
 def open_service(settings: Settings, encoder: Encoder | None = None) -> SearchService:
     encoder = encoder or make_encoder(settings.encoder, settings.encoder_threads)
     index = load_index(settings.index_dir, encoder.name, chunking_of(settings))
-    return SearchService(index, encoder, min_dense_score=settings.min_dense_score if settings.min_dense_score is not None else encoder.relevance_threshold,
-                         keyword_weight=settings.keyword_weight, fusion_k=settings.fusion_k,
-                         candidates=settings.candidates)
+    return SearchService(
+        index,
+        encoder,
+        min_dense_score=settings.min_dense_score
+        if settings.min_dense_score is not None
+        else encoder.relevance_threshold,
+        keyword_weight=settings.keyword_weight,
+        fusion_k=settings.fusion_k,
+        candidates=settings.candidates,
+    )

@@ -39,8 +39,12 @@ def run(gold_path: Path, mode: str, top_k: int, settings: Settings) -> tuple[lis
         # Evaluation ranks without the relevance cut-off: recall is measured on the ranking.
         res = svc.search(item["query"], top_k=top_k, mode=mode, min_score=-1.0)  # type: ignore[arg-type]
         took.append(res.took_ms)
-        rows.append({"id": item["id"], "results": [{"text": h.passage.text, "passage_id": h.passage.id,
-                                                   "dense": h.dense} for h in res.hits]})
+        rows.append(
+            {
+                "id": item["id"],
+                "results": [{"text": h.passage.text, "passage_id": h.passage.id, "dense": h.dense} for h in res.hits],
+            }
+        )
     return rows, took
 
 
@@ -50,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", default="hybrid", choices=["hybrid", "semantic", "keyword"])
     ap.add_argument("--top-k", type=int, default=10)
     ap.add_argument("--run-out", type=Path)
-    ap.add_argument("--score-script", type=Path, default=None, help="score.py (default: next to the gold file)")
+    ap.add_argument(
+        "--score-script",
+        type=Path,
+        default=None,
+        help="score.py (default: next to the gold file, else the copy in scripts/)",
+    )
     ap.add_argument("--index-dir", type=Path)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -58,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, took = run(args.gold, args.mode, args.top_k, settings)
     if args.run_out:
         args.run_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    scorer = load_scorer(args.score_script or args.gold.parent / "score.py")
+    default_scorer = args.gold.parent / "score.py"
+    scorer = load_scorer(args.score_script or (default_scorer if default_scorer.exists() else HERE / "score.py"))
     gold = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     s = scorer.score(gold, {r["id"]: r["results"] for r in rows})
     s["mode"] = args.mode

@@ -26,8 +26,15 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_settings(index_dir: Path, encoder: str = "hashing", **kw: object) -> Settings:
-    return Settings(index_dir=index_dir, corpus_dir=CORPUS, encoder=encoder, cache_dir=index_dir.parent / "cache",
-                    log_level="WARNING", _env_file=None, **kw)  # type: ignore[call-arg]
+    return Settings(
+        index_dir=index_dir,
+        corpus_dir=CORPUS,
+        encoder=encoder,
+        cache_dir=index_dir.parent / "cache",
+        log_level="WARNING",
+        _env_file=None,
+        **kw,
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +42,9 @@ def hashing_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real corpus indexed with the fake encoder: fast, for plumbing tests."""
     index_dir = tmp_path_factory.mktemp("hashing") / "index"
     s = make_settings(index_dir)
-    build_index(CORPUS, index_dir, HashingEncoder(), ChunkingSettings(s.chunk_target_tokens, s.chunk_max_tokens),
-                s.cache_dir)
+    build_index(
+        CORPUS, index_dir, HashingEncoder(), ChunkingSettings(s.chunk_target_tokens, s.chunk_max_tokens), s.cache_dir
+    )
     return index_dir
 
 
@@ -50,8 +58,9 @@ def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real corpus indexed with the bundled multilingual E5 model (built once per session)."""
     index_dir = tmp_path_factory.mktemp("e5") / "index"
     s = make_settings(index_dir, "e5")
-    build_index(CORPUS, index_dir, make_encoder("e5"), ChunkingSettings(s.chunk_target_tokens, s.chunk_max_tokens),
-                s.cache_dir)
+    build_index(
+        CORPUS, index_dir, make_encoder("e5"), ChunkingSettings(s.chunk_target_tokens, s.chunk_max_tokens), s.cache_dir
+    )
     return index_dir
 
 

@@ -47,11 +47,20 @@ def free_port() -> int:
 def server(hashing_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn process on loopback, configured through QA_* variables as a user would."""
     port = free_port()
-    env = {"PATH": "/usr/bin:/bin", "QA_INDEX_DIR": str(hashing_index), "QA_ENCODER": "hashing",
-           "QA_LOG_LEVEL": "WARNING", "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c"))}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QA_INDEX_DIR": str(hashing_index),
+        "QA_ENCODER": "hashing",
+        "QA_LOG_LEVEL": "WARNING",
+        "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c")),
+    }
     log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "qa_service", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa_service", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as c:
@@ -143,8 +152,8 @@ BAD_BODIES = [
     (b'{"query": "x", "mode": "magic"}', 422, "validation_error"),
     (b'{"query": 42}', 422, "validation_error"),
     (b'{"query": "x", "top_k": "five"}', 422, "validation_error"),
-    (b'[]', 422, "validation_error"),
-    (b'{bad json', 400, "invalid_json"),
+    (b"[]", 422, "validation_error"),
+    (b"{bad json", 400, "invalid_json"),
     (b'{"query": "\xff\xfe"}', 400, None),
     (b"", 422, None),
 ]
@@ -187,7 +196,8 @@ def test_real_server_search_and_bad_input(server: str) -> None:
         r = c.post("/v1/search", json={"query": "sekswerk", "top_k": 2, "min_score": -1})
         assert r.status_code == 200 and len(r.json()["results"]) == 2
         for body, status, code in BAD_BODIES:
-            assert_envelope(c.post("/v1/search", content=body, headers={"content-type": "application/json"}),
-                            status, code)
+            assert_envelope(
+                c.post("/v1/search", content=body, headers={"content-type": "application/json"}), status, code
+            )
         assert_envelope(c.post("/v1/search", json={"query": "x" * 100_000}), 413)
         assert c.get("/openapi.json").status_code == 200 and c.get("/docs").status_code == 200

@@ -11,8 +11,9 @@ from qa_service.cli import cli
 
 
 def run(hashing_index: Path, *args: str) -> str:
-    r = CliRunner().invoke(cli, ["--index-dir", str(hashing_index), "--encoder", "hashing", *args],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        cli, ["--index-dir", str(hashing_index), "--encoder", "hashing", *args], catch_exceptions=False
+    )
     assert r.exit_code == 0, r.output
     return r.output
 
@@ -39,10 +40,14 @@ def test_index_info(hashing_index: Path) -> None:
 def test_index_build_and_error(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "brief.txt").write_text("202500001\n\nGeachte heer,\n\nDit is een korte brief over woningbouw.\n\n"
-                                      "Met vriendelijke groet,\n\nJan\n", encoding="utf-8")
-    r = CliRunner().invoke(cli, ["--index-dir", str(tmp_path / "idx"), "--corpus-dir", str(corpus), "--encoder",
-                                 "hashing", "index", "build"])
+    (corpus / "brief.txt").write_text(
+        "202500001\n\nGeachte heer,\n\nDit is een korte brief over woningbouw.\n\nMet vriendelijke groet,\n\nJan\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(
+        cli,
+        ["--index-dir", str(tmp_path / "idx"), "--corpus-dir", str(corpus), "--encoder", "hashing", "index", "build"],
+    )
     assert r.exit_code == 0 and "1 documents" in r.output
     r = CliRunner().invoke(cli, ["--index-dir", str(tmp_path / "none"), "index", "info"])
     assert r.exit_code != 0 and "qa-service index build" in r.output

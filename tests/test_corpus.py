@@ -26,8 +26,32 @@ def test_replies_are_found_with_their_references(docs: list[Document]) -> None:
     replies = [d for d in docs if d.kind == "reply"]
     assert len(replies) == 23
     assert {r.registration_number for r in replies} == {
-        f"202500{n}" for n in (737, 739, 741, 743, 745, 747, 750, 343, 790, 796, 798, 800, 802, 935, 937,
-                                458, 460, 462, 464, 467, 469, 471, 473)
+        f"202500{n}"
+        for n in (
+            737,
+            739,
+            741,
+            743,
+            745,
+            747,
+            750,
+            343,
+            790,
+            796,
+            798,
+            800,
+            802,
+            935,
+            937,
+            458,
+            460,
+            462,
+            464,
+            467,
+            469,
+            471,
+            473,
+        )
     }
     for r in replies:
         assert r.date and r.date.startswith("2025-1")
@@ -88,8 +112,13 @@ def test_clean_text_has_no_markup_or_postal_noise(docs: list[Document]) -> None:
 
 
 def test_page_break_is_rejoined() -> None:
-    lines = ["Dit is een lange zin die over de pagina heen loopt en daarom midden in de", "",
-             "<sup>1</sup> Een voetnoot.", "", "zin verder gaat."]
+    lines = [
+        "Dit is een lange zin die over de pagina heen loopt en daarom midden in de",
+        "",
+        "<sup>1</sup> Een voetnoot.",
+        "",
+        "zin verder gaat.",
+    ]
     paras = recover_paragraphs(lines)
     assert paras[0].text == "Dit is een lange zin die over de pagina heen loopt en daarom midden in de zin verder gaat."
     assert paras[-1].kind == "footnote"
@@ -97,7 +126,8 @@ def test_page_break_is_rejoined() -> None:
 
 def test_inline_cleanup() -> None:
     assert clean_inline("**Vet** en [link](http://x.nl) kritisch<sup>1</sup> 2<sup>de</sup> NOC\\*NSF") == (
-        "Vet en link kritisch 2de NOC*NSF")
+        "Vet en link kritisch 2de NOC*NSF"
+    )
 
 
 def test_dates() -> None:

@@ -32,8 +32,9 @@ def test_filters_apply_before_ranking(svc: SearchService) -> None:
     assert len(res.hits) == 10 and all(h.document.kind == "agreement_section" for h in res.hits)
     res = svc.search("zorg", top_k=7, min_score=-1, filters=Filters(sender="nvz"))
     assert len(res.hits) == 7 and all("nvz" in (h.document.sender or "").lower() for h in res.hits)
-    res = svc.search("zorg", top_k=5, min_score=-1,
-                     filters=Filters(date_from=dt.date(2025, 12, 10), date_to=dt.date(2025, 12, 10)))
+    res = svc.search(
+        "zorg", top_k=5, min_score=-1, filters=Filters(date_from=dt.date(2025, 12, 10), date_to=dt.date(2025, 12, 10))
+    )
     assert res.hits and all(h.document.date == "2025-12-10" for h in res.hits)
 
 

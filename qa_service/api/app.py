@@ -31,11 +31,16 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.latency = Histogram("qa_http_request_seconds", "HTTP request latency", ["route", "method", "status"],
-                                 registry=self.registry)
-        self.search_latency = Histogram("qa_search_seconds", "Search latency in the core", ["mode"],
-                                        registry=self.registry,
-                                        buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0))
+        self.latency = Histogram(
+            "qa_http_request_seconds", "HTTP request latency", ["route", "method", "status"], registry=self.registry
+        )
+        self.search_latency = Histogram(
+            "qa_search_seconds",
+            "Search latency in the core",
+            ["mode"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0),
+        )
         self.index_size = Gauge("qa_index_items", "Items in the live index", ["kind"], registry=self.registry)
 
 
@@ -99,9 +104,13 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         app.state.loader = thread
         yield
 
-    app = FastAPI(title="qa-service", version=__version__, lifespan=lifespan,
-                  description="Search and question answering over Dutch cabinet-formation documents. "
-                              "Every error has the body `{\"error\": {\"code\", \"message\", \"details\"}}`.")
+    app = FastAPI(
+        title="qa-service",
+        version=__version__,
+        lifespan=lifespan,
+        description="Search and question answering over Dutch cabinet-formation documents. "
+        'Every error has the body `{"error": {"code", "message", "details"}}`.',
+    )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.service = None
@@ -123,8 +132,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
+        )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 

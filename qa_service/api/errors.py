@@ -30,9 +30,18 @@ STATUS: dict[type[QAServiceError], int] = {
     IndexNotReady: 503,
     ConfigurationError: 500,
 }
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-               422: "validation_error", 429: "too_many_requests", 503: "unavailable"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    503: "unavailable",
+}
 
 
 def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:

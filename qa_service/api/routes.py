@@ -22,8 +22,11 @@ from qa_service.search import Filters, SearchService
 from qa_service.serialize import document_ref, hit_dict
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
-    422: {"model": ErrorBody}, 503: {"model": ErrorBody},
+    400: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    413: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    503: {"model": ErrorBody},
 }
 router = APIRouter(responses=ERRORS)
 
@@ -55,9 +58,16 @@ def readyz(request: Request) -> JSONResponse:
     except IndexNotReady as e:
         return JSONResponse({"error": {"code": e.code, "message": e.message, "details": None}}, status_code=503)
     m = svc.index.manifest
-    return JSONResponse({"status": "ready", "version": m["version"], "built_at": m["built_at"],
-                         "model": m["encoder"], "documents": len(svc.index.documents),
-                         "passages": len(svc.index.passages)})
+    return JSONResponse(
+        {
+            "status": "ready",
+            "version": m["version"],
+            "built_at": m["built_at"],
+            "model": m["encoder"],
+            "documents": len(svc.index.documents),
+            "passages": len(svc.index.passages),
+        }
+    )
 
 
 @router.post("/v1/search", response_model=SearchResponse, tags=["search"])
@@ -71,14 +81,30 @@ def search(body: SearchRequest, svc: ServiceDep, request: Request) -> dict[str, 
         raise InvalidQuery(f"query is longer than {settings.max_query_chars} characters")
     f = body.filters
     t0 = time.perf_counter()
-    res = svc.search(body.query, top_k=body.top_k, mode=body.mode, min_score=body.min_score,
-                     filters=Filters(kind=list(f.kind) if f.kind else None, sender=f.sender, date_from=f.date_from,
-                                     date_to=f.date_to, document_id=f.document_id, source_file=f.source_file))
+    res = svc.search(
+        body.query,
+        top_k=body.top_k,
+        mode=body.mode,
+        min_score=body.min_score,
+        filters=Filters(
+            kind=list(f.kind) if f.kind else None,
+            sender=f.sender,
+            date_from=f.date_from,
+            date_to=f.date_to,
+            document_id=f.document_id,
+            source_file=f.source_file,
+        ),
+    )
     request.app.state.metrics.search_latency.labels(body.mode).observe(time.perf_counter() - t0)
     m = svc.index.manifest
-    return {"query": res.query, "mode": res.mode, "took_ms": res.took_ms, "reason": res.reason,
-            "results": [hit_dict(h) for h in res.hits],
-            "index": {"version": m["version"], "built_at": m["built_at"], "model": m["encoder"]}}
+    return {
+        "query": res.query,
+        "mode": res.mode,
+        "took_ms": res.took_ms,
+        "reason": res.reason,
+        "results": [hit_dict(h) for h in res.hits],
+        "index": {"version": m["version"], "built_at": m["built_at"], "model": m["encoder"]},
+    }
 
 
 @router.get("/v1/documents", response_model=DocumentPage, tags=["documents"])
@@ -98,22 +124,37 @@ def list_documents(
         docs = [d for d in docs if sender.lower() in (d.sender or "").lower()]
     if source_file:
         docs = [d for d in docs if d.source_file == source_file]
-    return {"total": len(docs), "offset": offset, "limit": limit,
-            "documents": [document_ref(d) for d in docs[offset : offset + limit]]}
+    return {
+        "total": len(docs),
+        "offset": offset,
+        "limit": limit,
+        "documents": [document_ref(d) for d in docs[offset : offset + limit]],
+    }
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentOut, tags=["documents"])
 def get_document(doc_id: str, svc: ServiceDep) -> dict[str, Any]:
     """One document: metadata, clean text and the ids of its passages."""
     d = svc.document(doc_id)
-    return {**document_ref(d), "text": d.text, "passage_ids": [p.id for p in svc.passages_of(doc_id)],
-            "addressee": d.addressee, "date_raw": d.date_raw, "reply_id": d.reply_id,
-            "in_reply_to": d.in_reply_to, "duplicate_of": d.duplicate_of}
+    return {
+        **document_ref(d),
+        "text": d.text,
+        "passage_ids": [p.id for p in svc.passages_of(doc_id)],
+        "addressee": d.addressee,
+        "date_raw": d.date_raw,
+        "reply_id": d.reply_id,
+        "in_reply_to": d.in_reply_to,
+        "duplicate_of": d.duplicate_of,
+    }
 
 
 @router.get("/v1/passages/{passage_id}", response_model=PassageOut, tags=["documents"])
 def get_passage(passage_id: str, svc: ServiceDep) -> dict[str, Any]:
     """One passage with its document and the ids of its neighbours in that document."""
     p, prev, nxt = svc.passage(passage_id)
-    return {**p.to_dict(), "document": DocumentRef(**document_ref(svc.document(p.doc_id))),
-            "previous": prev.id if prev else None, "next": nxt.id if nxt else None}
+    return {
+        **p.to_dict(),
+        "document": DocumentRef(**document_ref(svc.document(p.doc_id))),
+        "previous": prev.id if prev else None,
+        "next": nxt.id if nxt else None,
+    }

@@ -15,7 +15,9 @@ class Strict(BaseModel):
 
 
 class SearchFilters(Strict):
-    kind: list[Kind] | None = Field(None, description="Document kinds; default: letters, attachments, agreement sections (replies only when asked)")
+    kind: list[Kind] | None = Field(
+        None, description="Document kinds; default: letters, attachments, agreement sections (replies only when asked)"
+    )
     sender: str | None = Field(None, max_length=200, description="Case-insensitive substring of the sender")
     date_from: dt.date | None = Field(None, description="Earliest document date (ISO)")
     date_to: dt.date | None = Field(None, description="Latest document date (ISO)")
@@ -39,7 +41,9 @@ class SearchRequest(Strict):
     top_k: int = Field(5, ge=1, le=50)
     mode: Literal["hybrid", "semantic", "keyword"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
-    min_score: float | None = Field(None, ge=-1.0, le=1.0, description="Dense-cosine threshold; default: the calibrated one")
+    min_score: float | None = Field(
+        None, ge=-1.0, le=1.0, description="Dense-cosine threshold; default: the calibrated one"
+    )
 
     @field_validator("query")
     @classmethod

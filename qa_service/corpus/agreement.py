@@ -155,15 +155,23 @@ def parse_structured(lines: list[str], source_file: str, stem: str, title: str |
             continue
         if cur_doc is None:
             cur_doc = Document(
-                id=f"{stem}-L{line.no + 1}", kind="agreement_section", source_file=source_file,
-                line_start=line.no + 1, line_end=line.no + 1, sender=title,
+                id=f"{stem}-L{line.no + 1}",
+                kind="agreement_section",
+                source_file=source_file,
+                line_start=line.no + 1,
+                line_end=line.no + 1,
+                sender=title,
             )
         new_para = (
             not para
-            or line.gap_before and not line.page_start
+            or line.gap_before
+            and not line.page_start
             or _LIST_ITEM.match(line.text) is not None
-            or (prev_line is not None and prev_line.text.endswith((".", "!", "?", ":"))
-                and (lines[prev_line.no].endswith("  ") or len(prev_line.text) < 60))
+            or (
+                prev_line is not None
+                and prev_line.text.endswith((".", "!", "?", ":"))
+                and (lines[prev_line.no].endswith("  ") or len(prev_line.text) < 60)
+            )
         )
         if new_para:
             flush_para()

@@ -370,7 +370,9 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         match = next((it for it in gap if has_reg(it)), None)
         if match is None:
             last = gap[:1] if gap and gap_items[n] and gap[0] is gap_items[n][-1] else []
-            match = next((it for it in last if it.registration_raw and _one_digit_off(it.registration_raw, expected)), None)
+            match = next(
+                (it for it in last if it.registration_raw and _one_digit_off(it.registration_raw, expected)), None
+            )
         if match is None:
             match = next((it for it in gap if not it.registration_raw and _names_addressee(lines, it, reply)), None)
         if match is not None:
@@ -435,7 +437,7 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
 
     # The same letter can occur twice in a bundle: keep the copy that was answered.
     by_text: dict[str, Document] = {}
-    for item, letter, _ in sorted(item_docs, key=lambda t: t[0].reply is None):
+    for _item, letter, _ in sorted(item_docs, key=lambda t: t[0].reply is None):
         key = re.sub(r"\W+", "", letter.text.lower())
         if key in by_text:
             letter.duplicate_of = by_text[key].id

@@ -30,7 +30,11 @@ def parse_file(path: Path, name: str | None = None) -> list[Document]:
 def parse_text(text: str, source_file: str) -> list[Document]:
     lines = text.splitlines()
     stem = Path(source_file).stem
-    docs = parse_bundle(lines, source_file, stem) if looks_like_letters(lines) else parse_structured(lines, source_file, stem)
+    docs = (
+        parse_bundle(lines, source_file, stem)
+        if looks_like_letters(lines)
+        else parse_structured(lines, source_file, stem)
+    )
     for d in docs:
         d.finalize()
     return [d for d in docs if d.paragraphs]

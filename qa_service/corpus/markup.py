@@ -69,4 +69,4 @@ def strip_list_marker(text: str) -> str:
     return text.lstrip(LIST_GLYPHS + " ").strip() if text[:1] in LIST_GLYPHS else text
 
 
-TERMINAL = tuple(".!?:;…\"”’)")
+TERMINAL = tuple('.!?:;…"”’)')

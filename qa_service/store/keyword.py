@@ -9,7 +9,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_DUTCH
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -20,6 +20,15 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 _STOP = frozenset(STOPWORDS_DUTCH)
+_STOP_EN = frozenset(STOPWORDS_EN) - _STOP
+
+
+def looks_english(text: str) -> bool:
+    """More English than Dutch function words: the Dutch keyword leg cannot help such a query."""
+    words = _TOKEN.findall(text.lower())
+    en = sum(w in _STOP_EN for w in words)
+    nl = sum(w in _STOP for w in words)
+    return en > nl
 
 
 def analyze(text: str) -> list[str]:
