@@ -306,6 +306,12 @@ def _sender_from_text(item_lines: list[str], letterhead: list[str]) -> str | Non
     ]
     if head:
         return " ".join(head[:4]).strip()
+    # Last resort: the organisation's own website in its contact block (`www.nvb.nl` -> NVB).
+    for t in text_lines:
+        m = re.fullmatch(r"(?:https?://)?www\.([a-z0-9-]+)\.(?:nl|org|eu|com|net)/?", t.strip().lower())
+        if m:
+            name = m.group(1)
+            return name.upper() if len(name) <= 6 else name
     return None
 
 

@@ -1,0 +1,93 @@
+"""Latency of search in-process and over HTTP (a real uvicorn on loopback), at a given top_k.
+
+    python scripts/benchmark.py [--gold tests/data/dev.jsonl] [--top-k 10] [--repeat 3] [--http]
+
+Prints p50/p95 in milliseconds. Uses the configured index (QA_INDEX_DIR, default index/default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from qa_service.config import Settings
+from qa_service.service import open_service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(q * len(xs)))], 2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gold", type=Path, default=ROOT / "tests" / "data" / "dev.jsonl")
+    ap.add_argument("--top-k", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--http", action="store_true", help="also measure over HTTP against a local server")
+    args = ap.parse_args(argv)
+    queries = [json.loads(x)["query"] for x in args.gold.read_text(encoding="utf-8").splitlines() if x.strip()]
+    svc = open_service(Settings())
+    svc.search("warm-up", top_k=args.top_k)
+    took = []
+    for _ in range(args.repeat):
+        for q in queries:
+            t0 = time.perf_counter()
+            svc.search(q, top_k=args.top_k)
+            took.append((time.perf_counter() - t0) * 1000)
+    enc = []
+    for q in queries:
+        t0 = time.perf_counter()
+        svc.encoder.encode_queries([q])
+        enc.append((time.perf_counter() - t0) * 1000)
+    out = {
+        "n": len(took),
+        "top_k": args.top_k,
+        "inprocess_p50_ms": pct(took, 0.5),
+        "inprocess_p95_ms": pct(took, 0.95),
+        "encode_query_p50_ms": pct(enc, 0.5),
+    }
+    if args.http:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qa_service", "serve", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+                for _ in range(300):
+                    try:
+                        if c.get("/readyz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.1)
+                http = []
+                for _ in range(args.repeat):
+                    for q in queries:
+                        t0 = time.perf_counter()
+                        r = c.post("/v1/search", json={"query": q, "top_k": args.top_k})
+                        r.raise_for_status()
+                        http.append((time.perf_counter() - t0) * 1000)
+            out.update({"http_p50_ms": pct(http, 0.5), "http_p95_ms": pct(http, 0.95)})
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
