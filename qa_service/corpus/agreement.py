@@ -125,6 +125,18 @@ def parse_structured(lines: list[str], source_file: str, stem: str, title: str |
             docs.append(cur_doc)
         cur_doc = None
 
+    def new_section(line: _Line, path: list[str]) -> Document:
+        return Document(
+            id=f"{stem}-L{line.no + 1}",
+            kind="agreement_section",
+            source_file=source_file,
+            line_start=line.no + 1,
+            line_end=line.no + 1,
+            heading_path=path,
+            subject=path[-1] if path else None,
+            sender=title,
+        )
+
     for k, line in enumerate(tl):
         if heads[k]:
             close_doc(prev_line.no if prev_line else line.no)
@@ -133,35 +145,17 @@ def parse_structured(lines: list[str], source_file: str, stem: str, title: str |
             if next_is_heading and not prev_heading:
                 part, chapter, section = line.text, None, None
             elif line.page_start or (prev_heading and part is not None) or k == 0 or chapter is None:
-                if not prev_heading and line.page_start and chapter is not None and part is not None:
-                    # A chapter without its own part heading ends the previous part when it is a
-                    # top-level chapter; we cannot tell, so keep it under the current part.
-                    pass
+                # Without font sizes a top-level chapter on a new page cannot be told from a
+                # chapter of the current part; it stays under the current part.
                 chapter, section = line.text, None
             else:
                 section = line.text
             path = [x for x in (part, chapter, section) if x]
-            cur_doc = Document(
-                id=f"{stem}-L{line.no + 1}",
-                kind="agreement_section",
-                source_file=source_file,
-                line_start=line.no + 1,
-                line_end=line.no + 1,
-                heading_path=path,
-                subject=path[-1],
-                sender=title,
-            )
+            cur_doc = new_section(line, path)
             prev_line = line
             continue
-        if cur_doc is None:
-            cur_doc = Document(
-                id=f"{stem}-L{line.no + 1}",
-                kind="agreement_section",
-                source_file=source_file,
-                line_start=line.no + 1,
-                line_end=line.no + 1,
-                sender=title,
-            )
+        if cur_doc is None:  # text before the first heading
+            cur_doc = new_section(line, [])
         new_para = (
             not para
             or line.gap_before
