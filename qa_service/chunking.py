@@ -26,6 +26,9 @@ class ChunkingSettings:
     target_tokens: int = 160
     max_tokens: int = 240
     overlap_sentences: int = 1
+    # Embed (and BM25-index) each passage with its document's title, sender, date or heading path
+    # in front; the returned text is always the clean passage alone.
+    context: bool = True
 
 
 @dataclass
@@ -39,6 +42,9 @@ class Passage:
     char_start: int
     char_end: int
     heading_path: list[str] = field(default_factory=list)
+    # Sentence spans (absolute offsets in the document's text) that make up the passage: the
+    # units of sentence-level vectors, answers and evidence.
+    sentences: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,7 +94,7 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
     """Greedy packing of consecutive paragraphs, splitting long ones at sentence boundaries."""
     text = doc.text
     paras = indexable_paragraphs(doc)
-    spans: list[tuple[int, int]] = []
+    spans: list[list[tuple[int, int]]] = []
     pieces_of: list[tuple[int, list[tuple[int, int]]]] = []
     for n, p in enumerate(paras):
         pieces_of.append((n, _pieces(p, count, settings.max_tokens)))
@@ -100,7 +106,7 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
 
     def emit() -> None:
         if cur:
-            spans.append((cur[0][1], cur[-1][2]))
+            spans.append([(a, b) for _, a, b in cur])
 
     for n, pieces in pieces_of:
         # A gap (an excluded paragraph) between this paragraph and the current chunk closes it,
@@ -126,7 +132,8 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
     emit()
 
     passages: list[Passage] = []
-    for i, (a, b) in enumerate(spans):
+    for i, sents in enumerate(spans):
+        a, b = sents[0][0], sents[-1][1]
         passages.append(
             Passage(
                 id=f"{doc.id}-p{i}",
@@ -136,6 +143,7 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
                 char_start=a,
                 char_end=b,
                 heading_path=list(doc.heading_path),
+                sentences=sents,
             )
         )
     return passages

@@ -183,6 +183,17 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     uvicorn.run("qa_service.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
+@cli.command()
+@click.pass_context
+def mcp(ctx: click.Context) -> None:
+    """Serve the MCP tools (search, ask, factcheck) over stdio, for chatbot front ends."""
+    from qa_service.mcp_server import build_mcp
+    from qa_service.service import open_answerer
+
+    answerer = open_answerer(_settings(ctx))
+    build_mcp(lambda: answerer).run("stdio")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

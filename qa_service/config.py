@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
         160, ge=32, le=480, description="Passage size the chunker aims for, in encoder tokens"
     )
     chunk_max_tokens: int = Field(240, ge=32, le=500, description="Hard cap on passage size, in encoder tokens")
+    passage_context: bool = Field(
+        True, description="Embed passages with their document's title/sender/date or heading path in front"
+    )
     default_top_k: int = Field(5, ge=1, le=50, description="Results per search when the request gives no top_k")
     max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a request may ask for")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted, in characters")
@@ -43,13 +47,35 @@ class Settings(BaseSettings):
         description="Dense cosine below which a hit is not relevant "
         "(default: the encoder's calibrated value, 0.80 for E5)",
     )
+    min_answer_score: float = Field(
+        0.84,
+        ge=-1.0,
+        le=1.0,
+        description="Sentence cosine an answer or evidence sentence must reach (calibrated for E5)",
+    )
     keyword_weight: float = Field(
         1.0, ge=0.0, le=5.0, description="Weight of the BM25 leg in hybrid fusion, before query-coverage scaling"
+    )
+    sentence_weight: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the sentence leg (passages ranked by their best sentence) in fusion; 0 = off",
+    )
+    fusion: Literal["convex", "rrf"] = Field(
+        "rrf", description="Hybrid fusion: `convex` (normalised scores) or `rrf` (reciprocal ranks)"
+    )
+    sender_bonus: float = Field(
+        0.2, ge=0.0, le=2.0, description="Fused-score bonus for passages of a sender the query names"
     )
     fusion_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal-rank fusion")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates each retrieval leg passes to fusion")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (browser front ends); empty = none"
+    )
+    mcp_allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost"],
+        description='Host headers the /mcp endpoint accepts (DNS-rebinding protection); `["*"]` accepts any',
     )
     log_level: str = Field("INFO", description="Log level: DEBUG logs query texts, INFO does not")
     log_json: bool = Field(False, description="Log one JSON object per line")

@@ -55,6 +55,7 @@ class Highlight:
 @dataclass
 class Hit:
     rank: int
+    row: int  # passage row in the index
     passage: Passage
     document: Document
     fused: float
@@ -70,6 +71,7 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
     reason: str | None = None
+    query_vector: np.ndarray | None = None
     debug: dict[str, float] = field(default_factory=dict)
 
 
@@ -85,7 +87,13 @@ class SearchService:
         keyword_weight: float = 1.0,
         fusion_k: int = 60,
         candidates: int = 100,
+        sentence_weight: float = 1.0,
+        fusion: str = "rrf",
+        sender_bonus: float = 0.2,
     ) -> None:
+        self.sentence_weight = sentence_weight
+        self.fusion = fusion
+        self.sender_bonus = sender_bonus
         self.index = index
         self.encoder = encoder
         self.min_dense_score = min_dense_score
@@ -99,6 +107,13 @@ class SearchService:
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
         self._sender_terms = _sender_terms(list(index.documents.values()))
+        table = index.sentence_table
+        order = np.argsort(table[:, 0], kind="stable") if len(table) else np.zeros(0, dtype=np.int64)
+        bounds = np.searchsorted(table[order, 0], np.arange(len(index.passages) + 1)) if len(table) else None
+        self._sentences_of: list[np.ndarray] = [
+            order[bounds[i] : bounds[i + 1]] if bounds is not None else np.zeros(0, dtype=np.int64)
+            for i in range(len(index.passages))
+        ]
         self._rows_by_sender_term: dict[str, np.ndarray] = {}
         for term in self._sender_terms:
             self._rows_by_sender_term[term] = np.flatnonzero(
@@ -131,6 +146,7 @@ class SearchService:
         mode: Mode = "hybrid",
         filters: Filters | None = None,
         min_score: float | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> SearchResult:
         t0 = time.perf_counter()
         query = query.strip()
@@ -142,15 +158,15 @@ class SearchService:
         if rows is not None and len(rows) == 0:
             return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")
 
-        qvec = self.encoder.encode_queries([query])[0]
+        qvec = self.encoder.encode_queries([query])[0] if query_vector is None else query_vector
         n_cand = max(self.candidates, top_k * 4)
-        dense_rank: dict[int, int] = {}
-        kw_rank: dict[int, int] = {}
         kw_scores = np.zeros(0, dtype=np.float32)
         coverage = 0.0
+        dense_scores: dict[int, float] = {}
+        sent_best: dict[int, tuple[float, int]] = {}
+        kw_top: dict[int, float] = {}
         if mode in ("hybrid", "semantic"):
-            _, drows = self.index.vectors.search(qvec, n_cand, rows)
-            dense_rank = {int(r): i for i, r in enumerate(drows)}
+            dense_scores, sent_best = self._dense_leg(qvec, rows, n_cand)
         if mode in ("hybrid", "keyword"):
             kw_scores = self.index.keyword.scores(query)
             known, unknown = self.index.keyword.known_terms(query)
@@ -159,28 +175,30 @@ class SearchService:
             masked[rows] = kw_scores[rows]
             top = np.argsort(-masked)[:n_cand]
             top = top[masked[top] > 0]
-            kw_rank = {int(r): i for i, r in enumerate(top)}
+            kw_top = {int(r): float(kw_scores[r]) for r in top}
 
-        # Weighted RRF. The keyword leg's weight scales with the share of query terms the corpus
-        # vocabulary knows: an English question shares few terms with Dutch text, and its BM25
-        # ranking is then noise that plain RRF would let drown the dense leg.
+        # The keyword leg's weight scales with the share of query terms the corpus vocabulary
+        # knows, and drops for English: an English question shares few terms with Dutch text,
+        # and its BM25 ranking is then noise that plain fusion would let drown the dense leg.
         w_kw = self.keyword_weight * coverage**2 if mode == "hybrid" else 1.0
         if mode == "hybrid" and looks_english(query):
             w_kw *= 0.1
-        k = self.fusion_k
-        fused: dict[int, float] = {}
-        for r, i in dense_rank.items():
-            fused[r] = fused.get(r, 0.0) + 1.0 / (k + i + 1)
-        for r, i in kw_rank.items():
-            fused[r] = fused.get(r, 0.0) + w_kw / (k + i + 1)
-        # A query that names a sender ("Wat vraagt de NVZ ...") is about that sender's documents:
-        # their candidates get the weight of a first place in a third, metadata leg.
+        if mode == "keyword":
+            fused = dict(kw_top)
+        elif mode == "semantic":
+            fused = dict(dense_scores)
+        elif self.fusion == "rrf":
+            fused = self._rrf(dense_scores, kw_top, w_kw, {r: v[0] for r, v in sent_best.items()})
+        else:
+            fused = self._convex(qvec, dense_scores, kw_top, w_kw)
+        # A query that names a sender ("Wat vraagt de NVZ ...") is about that sender's documents.
         named = [t for t in _words(query) if t in self._sender_terms]
-        if named and mode == "hybrid":
+        if named and mode == "hybrid" and fused:
+            bonus = 1.0 / (self.fusion_k + 1) if self.fusion == "rrf" else self.sender_bonus
             for t in named:
                 for r in self._rows_by_sender_term[t]:
                     if int(r) in fused:
-                        fused[int(r)] += 1.0 / (k + 1)
+                        fused[int(r)] += bonus
         order = sorted(fused, key=lambda r: -fused[r])
         cand = np.array(order[: max(top_k * 3, top_k)], dtype=np.int64)
         dense = self.index.vectors.vectors(cand) @ qvec if len(cand) else np.zeros(0)
@@ -193,6 +211,7 @@ class SearchService:
             hits.append(
                 Hit(
                     len(hits) + 1,
+                    r,
                     p,
                     self._doc_of[r],
                     fused[r],
@@ -211,7 +230,73 @@ class SearchService:
             )
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
-        return SearchResult(query, mode, hits, took, reason, {"keyword_weight": w_kw})
+        return SearchResult(query, mode, hits, took, reason, qvec, {"keyword_weight": w_kw})
+
+    def _dense_leg(
+        self, qvec: np.ndarray, rows: np.ndarray, n: int
+    ) -> tuple[dict[int, float], dict[int, tuple[float, int]]]:
+        """Dense candidates: passage cosines, and the best sentence of each passage.
+
+        Returns ({row: passage cosine}, {row: (best sentence cosine, sentence row)}); the second
+        is empty when the sentence leg is off.
+        """
+        pscores, prows = self.index.vectors.search(qvec, n, rows)
+        table = self.index.sentence_table
+        if self.sentence_weight <= 0 or len(table) == 0:
+            return {int(r): float(c) for r, c in zip(prows.tolist(), pscores.tolist(), strict=True)}, {}
+        allowed = np.zeros(len(self.index.passages), dtype=bool)
+        allowed[rows] = True
+        srows_allowed = np.flatnonzero(allowed[table[:, 0]])
+        sscores, srows = self.index.sentence_vectors.search(qvec, n * 3, srows_allowed)
+        best: dict[int, tuple[float, int]] = {}
+        for sc, sr in zip(sscores.tolist(), srows.tolist(), strict=True):
+            prow = int(table[sr, 0])
+            if prow not in best:
+                best[prow] = (sc, sr)
+        pcos = {int(r): float(c) for r, c in zip(prows.tolist(), pscores.tolist(), strict=True)}
+        missing = [r for r in best if r not in pcos]
+        if missing:
+            for r, c in zip(missing, (self.index.vectors.vectors(np.array(missing)) @ qvec).tolist(), strict=True):
+                pcos[r] = float(c)
+        return pcos, best
+
+    def _rrf(
+        self, dense: dict[int, float], kw: dict[int, float], w_kw: float, sent: dict[int, float] | None = None
+    ) -> dict[int, float]:
+        """Weighted reciprocal-rank fusion of the passage, keyword and (optional) sentence legs."""
+        k = self.fusion_k
+        fused: dict[int, float] = {}
+        for i, r in enumerate(sorted(sent or {}, key=lambda r: -(sent or {})[r])):
+            fused[r] = fused.get(r, 0.0) + self.sentence_weight / (k + i + 1)
+        for i, r in enumerate(sorted(dense, key=lambda r: -dense[r])):
+            fused[r] = fused.get(r, 0.0) + 1.0 / (k + i + 1)
+        for i, r in enumerate(sorted(kw, key=lambda r: -kw[r])):
+            fused[r] = fused.get(r, 0.0) + w_kw / (k + i + 1)
+        return fused
+
+    def _convex(self, qvec: np.ndarray, dense: dict[int, float], kw: dict[int, float], w_kw: float) -> dict[int, float]:
+        """Convex combination of min-max normalised scores over the union of both legs' candidates.
+
+        Unlike rank fusion it keeps how far ahead a leg's best hit is: a passage that BM25 ranks
+        far above the rest is not outvoted by passages that are mediocre in both legs.
+        """
+        rows = sorted(set(dense) | set(kw))
+        if not rows:
+            return {}
+        missing = [r for r in rows if r not in dense]
+        d = dict(dense)
+        if missing:
+            for r, c in zip(missing, (self.index.vectors.vectors(np.array(missing)) @ qvec).tolist(), strict=True):
+                d[r] = float(c)
+        lo = min(dense.values()) if dense else min(d.values())
+        hi = max(d.values())
+        span = max(hi - lo, 1e-6)
+        kmax = max(kw.values()) if kw else 1.0
+        return {r: max(0.0, (d[r] - lo) / span) + w_kw * kw.get(r, 0.0) / kmax for r in rows}
+
+    def sentence_rows(self, passage_row: int) -> np.ndarray:
+        """Rows of the sentence index that belong to a passage, in text order."""
+        return self._sentences_of[passage_row]
 
     # -- documents -----------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qa_service.answer import ScoredSentence
 from qa_service.corpus import Document
 from qa_service.search import Hit
 
@@ -45,4 +46,16 @@ def hit_dict(h: Hit) -> dict[str, Any]:
         },
         "scores": {"fused": round(h.fused, 6), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4)},
         "document": document_ref(h.document),
+    }
+
+
+def sentence_dict(s: ScoredSentence) -> dict[str, Any]:
+    return {
+        "text": s.text,
+        "passage_id": s.passage_id,
+        "char_start": s.char_start,
+        "char_end": s.char_end,
+        "similarity": round(s.similarity, 4),
+        "citation": s.citation,
+        "document": document_ref(s.document),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qa_service.answer import Answerer
 from qa_service.chunking import ChunkingSettings
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
@@ -10,7 +11,11 @@ from qa_service.store.index import load_index
 
 
 def chunking_of(settings: Settings) -> ChunkingSettings:
-    return ChunkingSettings(target_tokens=settings.chunk_target_tokens, max_tokens=settings.chunk_max_tokens)
+    return ChunkingSettings(
+        target_tokens=settings.chunk_target_tokens,
+        max_tokens=settings.chunk_max_tokens,
+        context=settings.passage_context,
+    )
 
 
 def open_service(settings: Settings, encoder: Encoder | None = None) -> SearchService:
@@ -25,4 +30,11 @@ def open_service(settings: Settings, encoder: Encoder | None = None) -> SearchSe
         keyword_weight=settings.keyword_weight,
         fusion_k=settings.fusion_k,
         candidates=settings.candidates,
+        sentence_weight=settings.sentence_weight,
+        fusion=settings.fusion,
+        sender_bonus=settings.sender_bonus,
     )
+
+
+def open_answerer(settings: Settings, encoder: Encoder | None = None) -> Answerer:
+    return Answerer(open_service(settings, encoder), min_similarity=settings.min_answer_score)

@@ -11,15 +11,18 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from mcp.server.transport_security import TransportSecuritySettings
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
-from qa_service.api import errors, routes
+from qa_service.answer import Answerer
+from qa_service.api import errors, openai_compat, routes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
 from qa_service.encoders import Encoder
 from qa_service.log import configure_logging
+from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
 from qa_service.service import open_service
 
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         def load() -> None:
             try:
                 svc = open_service(settings, encoder)
+                app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
                 app.state.service = svc
                 metrics.index_size.labels("passages").set(len(svc.index.passages))
                 metrics.index_size.labels("documents").set(len(svc.index.documents))
@@ -102,7 +106,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         thread = threading.Thread(target=load, name="index-loader", daemon=True)
         thread.start()
         app.state.loader = thread
-        yield
+        async with mcp.session_manager.run():
+            yield
 
     app = FastAPI(
         title="qa-service",
@@ -117,6 +122,26 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.load_error = None
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(openai_compat.router)
+
+    def current_answerer() -> Answerer:
+        if app.state.service is None:
+            raise RuntimeError("the index is not loaded yet")
+        answerer: Answerer = app.state.answerer
+        return answerer
+
+    # MCP over streamable HTTP; stateless, so any worker can answer any request.
+    mcp = build_mcp(current_answerer)
+    hosts = settings.mcp_allowed_hosts
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection="*" not in hosts, allowed_hosts=hosts, allowed_origins=settings.cors_origins
+    )
+    app.mount(
+        "/mcp",
+        mcp.streamable_http_app(
+            streamable_http_path="/", stateless_http=True, json_response=True, transport_security=security
+        ),
+    )
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -8,18 +8,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from qa_service.answer import Answerer
 from qa_service.api.schemas import (
+    AskRequest,
+    AskResponse,
     DocumentOut,
     DocumentPage,
     DocumentRef,
     ErrorBody,
+    FactCheckRequest,
+    FactCheckResponse,
     PassageOut,
+    SearchFilters,
     SearchRequest,
     SearchResponse,
 )
 from qa_service.errors import IndexNotReady, InvalidQuery, QAServiceError
 from qa_service.search import Filters, SearchService
-from qa_service.serialize import document_ref, hit_dict
+from qa_service.serialize import document_ref, hit_dict, sentence_dict
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody},
@@ -42,6 +48,36 @@ def get_service(request: Request) -> SearchService:
 
 
 ServiceDep = Annotated[SearchService, Depends(get_service)]
+
+
+def get_answerer(request: Request, svc: ServiceDep) -> Answerer:
+    answerer: Answerer = request.app.state.answerer
+    return answerer
+
+
+AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+
+
+def to_filters(f: SearchFilters) -> Filters:
+    return Filters(
+        kind=list(f.kind) if f.kind else None,
+        sender=f.sender,
+        date_from=f.date_from,
+        date_to=f.date_to,
+        document_id=f.document_id,
+        source_file=f.source_file,
+    )
+
+
+def index_info(svc: SearchService) -> dict[str, Any]:
+    m = svc.index.manifest
+    return {"version": m["version"], "built_at": m["built_at"], "model": m["encoder"]}
+
+
+def check_length(request: Request, text: str) -> None:
+    limit = request.app.state.settings.max_query_chars
+    if len(text) > limit:
+        raise InvalidQuery(f"text is longer than {limit} characters")
 
 
 @router.get("/healthz", tags=["ops"])
@@ -76,34 +112,56 @@ def search(body: SearchRequest, svc: ServiceDep, request: Request) -> dict[str, 
 
     `results` is empty, with a `reason`, when no passage's dense cosine clears the threshold.
     """
-    settings = request.app.state.settings
-    if len(body.query) > settings.max_query_chars:
-        raise InvalidQuery(f"query is longer than {settings.max_query_chars} characters")
-    f = body.filters
+    check_length(request, body.query)
     t0 = time.perf_counter()
     res = svc.search(
-        body.query,
-        top_k=body.top_k,
-        mode=body.mode,
-        min_score=body.min_score,
-        filters=Filters(
-            kind=list(f.kind) if f.kind else None,
-            sender=f.sender,
-            date_from=f.date_from,
-            date_to=f.date_to,
-            document_id=f.document_id,
-            source_file=f.source_file,
-        ),
+        body.query, top_k=body.top_k, mode=body.mode, min_score=body.min_score, filters=to_filters(body.filters)
     )
     request.app.state.metrics.search_latency.labels(body.mode).observe(time.perf_counter() - t0)
-    m = svc.index.manifest
     return {
         "query": res.query,
         "mode": res.mode,
         "took_ms": res.took_ms,
         "reason": res.reason,
         "results": [hit_dict(h) for h in res.hits],
-        "index": {"version": m["version"], "built_at": m["built_at"], "model": m["encoder"]},
+        "index": index_info(svc),
+    }
+
+
+@router.post("/v1/ask", response_model=AskResponse, tags=["answers"])
+def ask(body: AskRequest, answerer: AnswererDep, request: Request) -> dict[str, Any]:
+    """The sentence (with the one after it) that best answers the question, with its citation.
+
+    `answer` is null, with a `reason`, when no sentence clears the calibrated similarity threshold.
+    """
+    check_length(request, body.question)
+    a = answerer.ask(body.question, top_k=body.top_k, filters=to_filters(body.filters))
+    return {
+        "question": a.question,
+        "answer": sentence_dict(a.answer) if a.answer else None,
+        "reason": a.reason,
+        "supporting": [hit_dict(h) for h in a.supporting],
+        "took_ms": a.took_ms,
+        "index": index_info(answerer.search),
+    }
+
+
+@router.post("/v1/factcheck", response_model=FactCheckResponse, tags=["answers"])
+def factcheck(body: FactCheckRequest, answerer: AnswererDep, request: Request) -> dict[str, Any]:
+    """The sentences most related to a claim, grouped into the agreement and the letters.
+
+    `status` is `no_evidence` when no sentence is close enough; the service does not judge truth.
+    """
+    check_length(request, body.claim)
+    f = answerer.factcheck(body.claim, top_k=body.top_k, filters=to_filters(body.filters))
+    return {
+        "claim": f.claim,
+        "status": f.status,
+        "evidence": [sentence_dict(e) for e in f.evidence],
+        "groups": {k: [sentence_dict(e) for e in v] for k, v in f.groups.items()},
+        "reason": f.reason,
+        "took_ms": f.took_ms,
+        "index": index_info(answerer.search),
     }
 
 

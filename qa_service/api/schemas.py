@@ -147,3 +147,59 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class AskRequest(Strict):
+    question: str = Field(..., min_length=1, description="A question in Dutch or English")
+    top_k: int = Field(5, ge=1, le=50, description="Passages to look for the answer in, and to return as support")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("question is blank")
+        return v
+
+
+class FactCheckRequest(Strict):
+    claim: str = Field(..., min_length=1, description="A statement to find evidence for or against")
+    top_k: int = Field(5, ge=1, le=20, description="Evidence sentences to return at most")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+
+    @field_validator("claim")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("claim is blank")
+        return v
+
+
+class SentenceOut(BaseModel):
+    text: str
+    passage_id: str
+    char_start: int = Field(description="Offset of the sentence in the document's clean text")
+    char_end: int
+    similarity: float = Field(description="Cosine of question/claim and sentence")
+    citation: str = Field(description="Human-readable source")
+    document: DocumentRef
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: SentenceOut | None
+    reason: str | None = Field(None, description="Why `answer` is null, when it is")
+    supporting: list[SearchHit]
+    took_ms: float
+    index: IndexInfo
+
+
+class FactCheckResponse(BaseModel):
+    claim: str
+    status: Literal["evidence_found", "no_evidence"]
+    evidence: list[SentenceOut]
+    groups: dict[str, list[SentenceOut]] = Field(description="`agreement` (coalition agreement) and `letters`")
+    reason: str | None = None
+    note: str = "The service returns evidence; it does not judge whether the claim is true."
+    took_ms: float
+    index: IndexInfo

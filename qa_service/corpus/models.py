@@ -48,9 +48,13 @@ class Document:
     in_reply_to: str | None = None
     duplicate_of: str | None = None
     title: str = ""
+    _text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
+        # Cached once the document is final: search and answers read it on hot paths.
+        if self._text is not None:
+            return self._text
         return "\n\n".join(p.text for p in self.paragraphs)
 
     def finalize(self) -> None:
@@ -61,6 +65,7 @@ class Document:
             pos = p.char_end + 2
         if not self.title:
             self.title = self._default_title()
+        self._text = "\n\n".join(p.text for p in self.paragraphs)
 
     def _default_title(self) -> str:
         if self.kind == "agreement_section":
@@ -79,6 +84,7 @@ class Document:
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = asdict(self)
         d.pop("paragraphs")
+        d.pop("_text")
         if with_text:
             d["text"] = self.text
         return d
@@ -87,5 +93,7 @@ class Document:
     def from_dict(cls, d: dict[str, Any]) -> Document:
         paras = [Paragraph(**p) for p in d.get("paragraphs", [])]
         fields = {k: v for k, v in d.items() if k in cls.__dataclass_fields__ and k != "paragraphs"}
+        fields.pop("_text", None)
         doc = cls(**fields, paragraphs=paras)
+        doc._text = "\n\n".join(p.text for p in paras)
         return doc

@@ -48,7 +48,7 @@ def recover_paragraphs(lines: Sequence[str]) -> list[Paragraph]:
             return
         hard = len(block) > 1 and all(b.endswith("  ") for b in block[:-1])
         markers = [_starts_unit(b) for b in block]
-        if hard and not any(m in ("list", "heading") for m in markers):
+        if hard and not any(m in ("list", "heading", "table") for m in markers):
             units.append(("block", block))
         else:
             current: list[str] | None = None
@@ -58,7 +58,8 @@ def recover_paragraphs(lines: Sequence[str]) -> list[Paragraph]:
                     continue
                 kind = marker or "prose"
                 if kind == "table":
-                    kind = "block"
+                    # A table row reads as one item: "5  Jaarlijks 1,3 mld extra nodig voor ...".
+                    kind = "list"
                 if kind == "prose" and after_rule and re.match(r"^\s*\d", line):
                     kind = "footnote"
                 if (

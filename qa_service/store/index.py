@@ -41,7 +41,8 @@ from qa_service.store.vectors import FaissVectorStore, VectorStore
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SENTENCE_FILE = "sentences.faiss"
 REBUILD_HINT = "rebuild it with `qa-service index build`"
 
 
@@ -55,8 +56,34 @@ def passage_context(doc: Document) -> str:
     return " | ".join(parts)
 
 
-def embedding_text(doc: Document, passage: Passage) -> str:
-    return f"{passage_context(doc)}\n{passage.text}"
+def embedding_text(doc: Document, passage: Passage, context: bool = True) -> str:
+    return f"{passage_context(doc)}\n{passage.text}" if context else passage.text
+
+
+def _passage(d: dict[str, Any]) -> Passage:
+    d["sentences"] = [tuple(x) for x in d.get("sentences", [])]
+    return Passage(**d)
+
+
+MIN_SENTENCE_WORDS = 5
+
+
+def sentence_rows(documents: dict[str, Document], passages: list[Passage]) -> tuple[list[str], np.ndarray]:
+    """Sentences worth a vector of their own, and for each (passage row, start, end).
+
+    Returns (texts, table) with table of shape (n, 3) int64. Very short sentences (labels,
+    headings) are left out: alone they match far too many queries.
+    """
+    texts: list[str] = []
+    table: list[tuple[int, int, int]] = []
+    for row, p in enumerate(passages):
+        text = documents[p.doc_id].text
+        for a, b in p.sentences:
+            s = text[a:b]
+            if len(s.split()) >= MIN_SENTENCE_WORDS:
+                texts.append(s)
+                table.append((row, a, b))
+    return texts, np.asarray(table, dtype=np.int64).reshape(-1, 3)
 
 
 def passages_digest(passages: list[Passage]) -> str:
@@ -76,6 +103,8 @@ class LoadedIndex:
     vectors: VectorStore
     keyword: KeywordIndex
     path: Path
+    sentence_vectors: VectorStore
+    sentence_table: np.ndarray  # (n, 3): passage row, start, end in the document text
 
     @property
     def version(self) -> str:
@@ -134,6 +163,8 @@ def write_version(
     passages: list[Passage],
     vectors: np.ndarray,
     manifest: dict[str, Any],
+    sentence_vectors: np.ndarray,
+    sentence_table: np.ndarray,
     keep: int = 2,
 ) -> Path:
     """Write a complete version next to the live one, then point CURRENT at it."""
@@ -152,8 +183,11 @@ def write_version(
         for p in passages:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
     FaissVectorStore.from_vectors(vectors).save(tmp)
+    FaissVectorStore.from_vectors(sentence_vectors).save(tmp, SENTENCE_FILE)
+    np.save(tmp / "sentences.npy", sentence_table)
     by_id = {d.id: d for d in documents}
-    KeywordIndex.build([f"{passage_context(by_id[p.doc_id])}\n{p.text}" for p in passages]).save(tmp)
+    context = bool(manifest["chunking"].get("context", True))
+    KeywordIndex.build([embedding_text(by_id[p.doc_id], p, context) for p in passages]).save(tmp)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     final = versions / version
     os.rename(tmp, final)
@@ -187,7 +221,7 @@ def build_index(
         raise IndexNotFound(f"no corpus files found in {corpus_dir}")
     passages = chunk_documents(documents, _cached_counter(encoder), chunking)
     by_id = {d.id: d for d in documents}
-    texts = [embedding_text(by_id[p.doc_id], p) for p in passages]
+    texts = [embedding_text(by_id[p.doc_id], p, chunking.context) for p in passages]
     cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite")
     done = 0
 
@@ -195,10 +229,12 @@ def build_index(
         nonlocal done
         done += n
         if progress:
-            progress(done, len(texts))
+            progress(done, len(texts) + len(sent_texts))
 
+    sent_texts, sent_table = sentence_rows(by_id, passages)
     try:
         vectors = cache.encode_passages(encoder, texts, progress=tick)
+        sent_vectors = cache.encode_passages(encoder, sent_texts, progress=tick)
     finally:
         cache.close()
     built_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -214,6 +250,7 @@ def build_index(
         "counts": {
             "documents": len(documents),
             "passages": len(passages),
+            "sentences": len(sent_texts),
             "files": len({d.source_file for d in documents}),
         },
         "corpus_sha256": corpus_hash(corpus_dir),
@@ -224,7 +261,7 @@ def build_index(
         "versions": _versions(),
     }
     with write_lock(index_dir):
-        write_version(index_dir, documents, passages, vectors, manifest)
+        write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table)
     logger.info(
         "built index %s: %d documents, %d passages in %.1fs",
         manifest["version"],
@@ -277,8 +314,10 @@ def load_index(
             d = Document.from_dict(json.loads(line))
             documents[d.id] = d
     with open(folder / "passages.jsonl", encoding="utf-8") as fh:
-        passages = [Passage(**json.loads(line)) for line in fh]
+        passages = [_passage(json.loads(line)) for line in fh]
     vectors = FaissVectorStore.load(folder)
+    sentence_vectors = FaissVectorStore.load(folder, SENTENCE_FILE)
+    sentence_table = np.load(folder / "sentences.npy")
     keyword = KeywordIndex.load(folder, len(passages))
     if len(vectors) != len(passages) or vectors.dim != manifest["dim"]:
         raise IndexMismatch(
@@ -293,4 +332,4 @@ def load_index(
         manifest["encoder"],
         time.perf_counter() - t0,
     )
-    return LoadedIndex(manifest, documents, passages, vectors, keyword, folder)
+    return LoadedIndex(manifest, documents, passages, vectors, keyword, folder, sentence_vectors, sentence_table)

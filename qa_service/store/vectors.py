@@ -46,7 +46,7 @@ class FaissVectorStore:
     @classmethod
     def from_vectors(cls, vectors: np.ndarray) -> FaissVectorStore:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        index = faiss.IndexFlatIP(vectors.shape[1] if vectors.ndim == 2 else 1)
         if len(vectors):
             index.add(vectors)
         return cls(index)
@@ -73,9 +73,9 @@ class FaissVectorStore:
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self._matrix[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
 
-    def save(self, folder: Path) -> None:
-        faiss.write_index(self._index, str(folder / self.FILE))
+    def save(self, folder: Path, name: str = FILE) -> None:
+        faiss.write_index(self._index, str(folder / name))
 
     @classmethod
-    def load(cls, folder: Path) -> FaissVectorStore:
-        return cls(faiss.read_index(str(folder / cls.FILE)))
+    def load(cls, folder: Path, name: str = FILE) -> FaissVectorStore:
+        return cls(faiss.read_index(str(folder / name)))

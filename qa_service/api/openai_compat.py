@@ -1,0 +1,135 @@
+"""`POST /v1/vector_stores/{id}/search` in the shape of OpenAI's vector-store search.
+
+So the official `openai` client's `client.vector_stores.search(...)` works against this service
+(`OpenAI(base_url="http://host:8000/v1", api_key="unused")`). The store id is `default` or the
+index folder's name. Filters follow OpenAI's comparison/compound filters over the attributes
+`kind`, `sender`, `source_file`, `document_id` (eq, in) and `date` (gt, gte, lt, lte, eq).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa_service.api.routes import ERRORS, ServiceDep, check_length
+from qa_service.errors import InvalidQuery, NotFound
+from qa_service.search import Filters
+
+router = APIRouter(responses=ERRORS, tags=["openai-compatible"])
+
+
+class Comparison(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
+    value: str | float | bool | list[str | float]
+
+
+class Compound(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["and", "or"]
+    filters: list[Comparison | Compound] = Field(max_length=20)
+
+
+class RankingOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    ranker: str | None = None
+    score_threshold: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class VectorStoreSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str | list[str] = Field(..., description="One query, or several joined with a space")
+    max_num_results: int = Field(10, ge=1, le=50)
+    filters: Comparison | Compound | None = None
+    ranking_options: RankingOptions | None = None
+    rewrite_query: bool = False
+
+
+def _apply(f: Comparison | Compound, out: Filters) -> None:
+    if isinstance(f, Compound):
+        if f.type != "and":
+            raise InvalidQuery("only `and` compound filters are supported")
+        for sub in f.filters:
+            _apply(sub, out)
+        return
+    key, op, val = f.key, f.type, f.value
+    if key in ("kind", "sender", "source_file", "document_id"):
+        if op == "in" and key == "kind" and isinstance(val, list):
+            out.kind = [str(v) for v in val]
+        elif op == "eq" and isinstance(val, str):
+            if key == "kind":
+                out.kind = [val]
+            else:
+                setattr(out, key, val)
+        else:
+            raise InvalidQuery(f"filter on {key!r} supports `eq` (and `in` for kind) with string values")
+        return
+    if key == "date" and isinstance(val, str) and op in ("gt", "gte", "lt", "lte", "eq"):
+        try:
+            day = dt.date.fromisoformat(val)
+        except ValueError:
+            raise InvalidQuery(f"date filter value {val!r} is not an ISO date") from None
+        if op in ("gt", "gte", "eq"):
+            out.date_from = day + dt.timedelta(days=1) if op == "gt" else day
+        if op in ("lt", "lte", "eq"):
+            out.date_to = day - dt.timedelta(days=1) if op == "lt" else day
+        return
+    raise InvalidQuery(f"unsupported filter {key!r} {op!r}; keys: kind, sender, source_file, document_id, date")
+
+
+@router.post("/v1/vector_stores/{vector_store_id}/search")
+def vector_store_search(
+    vector_store_id: str, body: VectorStoreSearch, svc: ServiceDep, request: Request
+) -> dict[str, Any]:
+    """Search in OpenAI's vector-store result shape: one result per passage, `score` = dense cosine."""
+    names = {"default", request.app.state.settings.index_dir.name}
+    if vector_store_id not in names:
+        raise NotFound(f"no vector store {vector_store_id!r}; use one of {sorted(names)}")
+    queries = [body.query] if isinstance(body.query, str) else body.query
+    query = " ".join(q.strip() for q in queries if q.strip())
+    if not query:
+        raise InvalidQuery("query is empty")
+    check_length(request, query)
+    filters = Filters()
+    if body.filters is not None:
+        _apply(body.filters, filters)
+    threshold = body.ranking_options.score_threshold if body.ranking_options else None
+    res = svc.search(query, top_k=body.max_num_results, filters=filters, min_score=threshold)
+    data = []
+    for h in res.hits:
+        d = h.document
+        attrs: dict[str, str | float | bool] = {
+            "kind": d.kind,
+            "title": d.title,
+            "passage_id": h.passage.id,
+            "char_start": h.passage.char_start,
+            "char_end": h.passage.char_end,
+            "line_start": d.line_start,
+            "line_end": d.line_end,
+        }
+        for k in ("sender", "date", "registration_number", "subject"):
+            v = getattr(d, k)
+            if v:
+                attrs[k] = v
+        if d.heading_path:
+            attrs["heading_path"] = " > ".join(d.heading_path)
+        data.append(
+            {
+                "file_id": d.id,
+                "filename": d.source_file,
+                "score": round(max(0.0, h.dense), 6),
+                "attributes": attrs,
+                "content": [{"type": "text", "text": h.passage.text}],
+            }
+        )
+    return {
+        "object": "vector_store.search_results.page",
+        "search_query": [query],
+        "data": data,
+        "has_more": False,
+        "next_page": None,
+    }

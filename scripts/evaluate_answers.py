@@ -1,0 +1,90 @@
+"""Score /v1/ask and /v1/factcheck behaviour on gold items, with the shared 5-gram hit rule.
+
+    python scripts/evaluate_answers.py --gold tests/data/dev.jsonl [--top-k 5] [--json]
+
+Questions and lookups: does the answer sentence(s) contain the gold evidence? Claims (true and
+false): is the gold evidence sentence among factcheck's top 3? Off-topic questions (built in):
+is the answer null?
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from qa_service.answer import Answerer
+from qa_service.config import Settings
+from qa_service.service import open_answerer
+
+HERE = Path(__file__).resolve().parent
+OFF_TOPIC = [
+    "Wat is de hoofdstad van Peru?",
+    "Hoe bak ik een appeltaart?",
+    "Who won the football world cup in 2010?",
+    "Hoeveel manen heeft Jupiter?",
+    "What is the boiling point of water on Mount Everest?",
+    "Welke kleur heeft een flamingo?",
+]
+
+
+def scorer() -> Any:
+    spec = importlib.util.spec_from_file_location("score", HERE / "score.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int) -> dict[str, Any]:
+    sc = scorer()
+    asked = answered = claims = found = 0
+    misses = []
+    for item in gold:
+        quotes = [e["quote"] for e in item["evidence"]]
+        if item["kind"] in ("question", "lookup"):
+            asked += 1
+            a = ans.ask(item["query"], top_k=top_k)
+            ok = a.answer is not None and any(sc.hits(a.answer.text, q) for q in quotes)
+            answered += ok
+            if not ok:
+                misses.append(item["id"])
+        else:
+            claims += 1
+            f = ans.factcheck(item["query"], top_k=top_k)
+            ok = any(sc.hits(e.text, q) for e in f.evidence[:3] for q in quotes)
+            found += ok
+            if not ok:
+                misses.append(item["id"])
+    off = [ans.ask(q).answer is None for q in OFF_TOPIC]
+    off_fc = [ans.factcheck(q).status == "no_evidence" for q in OFF_TOPIC]
+    return {
+        "questions": asked,
+        "answer_contains_evidence": round(answered / max(1, asked), 3),
+        "claims": claims,
+        "evidence_in_top3": round(found / max(1, claims), 3),
+        "off_topic_no_answer": round(sum(off) / len(off), 3),
+        "off_topic_no_evidence": round(sum(off_fc) / len(off_fc), 3),
+        "misses": misses,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gold", type=Path, required=True)
+    ap.add_argument("--top-k", type=int, default=5)
+    ap.add_argument("--index-dir", type=Path)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
+    gold = [json.loads(x) for x in args.gold.read_text(encoding="utf-8").splitlines() if x.strip()]
+    out = evaluate(open_answerer(settings), gold, args.top_k)
+    print(json.dumps(out) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

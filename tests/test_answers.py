@@ -1,0 +1,237 @@
+"""/v1/ask, /v1/factcheck, the OpenAI-compatible vector-store search and MCP, with the real clients.
+
+The answer quality tests use the real E5 index; the plumbing and bad-input tests use the fast
+hashing index on a real uvicorn server on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qa_service.answer import Answerer, citation, dutch_date
+from tests.conftest import PACKAGE_ROOT, make_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def real_server(real_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`qa-service serve` on loopback with the real E5 index, configured as a user would."""
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QA_INDEX_DIR": str(real_index),
+        "QA_LOG_LEVEL": "WARNING",
+        "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c")),
+    }
+    log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa_service", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as c:
+            for _ in range(300):
+                try:
+                    if c.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            else:
+                raise AssertionError("server not ready")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def answerer(real_service) -> Answerer:  # type: ignore[no-untyped-def]
+    return Answerer(real_service, min_similarity=make_settings(Path("x"), "e5").min_answer_score)
+
+
+def test_citation_format() -> None:
+    assert dutch_date("2025-11-26") == "26 november 2025"
+
+
+@pytest.mark.real_model
+def test_ask_known_question(answerer: Answerer) -> None:
+    a = answerer.ask("Sinds wanneer bestaat het korps Nationale Politie?")
+    assert a.answer is not None and "1 januari 2013" in a.answer.text
+    doc = a.answer.document
+    assert doc.text[a.answer.char_start : a.answer.char_end] == a.answer.text
+    assert a.answer.citation == citation(doc, answerer.search.index.documents)
+    assert "Gemeente Steenbergen" in a.answer.citation and "kenmerk 202500466" in a.answer.citation
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("question", ["Wat is de hoofdstad van Peru?", "Who won the football world cup in 2010?"])
+def test_off_topic_gets_no_answer(answerer: Answerer, question: str) -> None:
+    a = answerer.ask(question)
+    assert a.answer is None and a.reason
+    assert answerer.factcheck(question).status == "no_evidence"
+
+
+@pytest.mark.real_model
+def test_factcheck_groups_agreement_and_letters(answerer: Answerer) -> None:
+    f = answerer.factcheck("Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar.")
+    assert f.status == "evidence_found"
+    assert "van 18 naar 21" in f.evidence[0].text
+    assert f.evidence[0].document.kind == "agreement_section"
+    assert set(f.groups) == {"agreement", "letters"} and f.groups["agreement"]
+    sims = [e.similarity for e in f.evidence]
+    assert sims == sorted(sims, reverse=True) or len(sims) > 1
+
+
+@pytest.mark.real_model
+def test_answer_quality_floor(real_index: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(PACKAGE_ROOT / "scripts" / "evaluate_answers.py"),
+            "--gold",
+            str(PACKAGE_ROOT / "tests" / "data" / "dev.jsonl"),
+            "--index-dir",
+            str(real_index),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    s = json.loads(out.stdout.strip().splitlines()[-1])
+    assert s["answer_contains_evidence"] >= 0.5 and s["evidence_in_top3"] >= 0.85
+    assert s["off_topic_no_answer"] == 1.0
+
+
+@pytest.mark.real_model
+def test_http_ask_and_factcheck(real_server: str) -> None:
+    with httpx.Client(base_url=real_server, timeout=30) as c:
+        r = c.post("/v1/ask", json={"question": "Wat vraagt de NVZ van het nieuwe kabinet?", "top_k": 3})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["answer"]["document"]["sender"] == "NVZ" and "citation" in body["answer"]
+        assert len(body["supporting"]) == 3
+        r = c.post("/v1/ask", json={"question": "Wat is de hoofdstad van Peru?"})
+        assert r.json()["answer"] is None and r.json()["reason"]
+        r = c.post("/v1/factcheck", json={"claim": "De AI Coalitie vraagt 1 miljard euro voor vijf datacollecties."})
+        body = r.json()
+        assert body["status"] == "evidence_found" and set(body["groups"]) == {"agreement", "letters"}
+        assert any("datacollecties" in e["text"] for e in body["evidence"][:3])
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/v1/ask", {"question": ""}, 422),
+        ("/v1/ask", {"question": "   "}, 422),
+        ("/v1/ask", {"question": "x" * 5000}, 400),
+        ("/v1/ask", {"question": "x", "top_k": 0}, 422),
+        ("/v1/ask", {"question": "x", "extra": 1}, 422),
+        ("/v1/ask", {"question": ["list"]}, 422),
+        ("/v1/factcheck", {"claim": ""}, 422),
+        ("/v1/factcheck", {"claim": "x", "top_k": 100}, 422),
+        ("/v1/factcheck", {"claim": "x", "filters": {"date_from": "nope"}}, 422),
+        ("/v1/factcheck", {}, 422),
+        ("/v1/vector_stores/default/search", {"query": ""}, 400),
+        ("/v1/vector_stores/default/search", {"query": "x", "max_num_results": 0}, 422),
+        ("/v1/vector_stores/default/search", {"query": "x", "filters": {"type": "or", "filters": []}}, 400),
+        (
+            "/v1/vector_stores/default/search",
+            {"query": "x", "filters": {"key": "colour", "type": "eq", "value": "red"}},
+            400,
+        ),
+        ("/v1/vector_stores/nope/search", {"query": "x"}, 404),
+    ],
+)
+def test_bad_input_gets_the_envelope(real_server: str, path: str, body: dict, status: int) -> None:  # type: ignore[type-arg]
+    r = httpx.post(real_server + path, json=body, timeout=30)
+    assert r.status_code == status, r.text
+    assert set(r.json()) == {"error"} and set(r.json()["error"]) == {"code", "message", "details"}
+    for raw in (b"{bad", b"\xff\xfe", b"x" * 100_000):
+        r = httpx.post(real_server + path, content=raw, headers={"content-type": "application/json"}, timeout=30)
+        assert 400 <= r.status_code < 500 and "error" in r.json()
+
+
+@pytest.mark.real_model
+def test_openai_client_vector_store_search(real_server: str) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=real_server + "/v1", api_key="not-needed")
+    page = client.vector_stores.search(
+        "default",
+        query="Wat wil het kabinet met de minimumleeftijd voor sekswerk?",
+        max_num_results=3,
+        filters={"type": "eq", "key": "kind", "value": "agreement_section"},
+    )
+    results = list(page)
+    assert 1 <= len(results) <= 3
+    assert all(r.attributes and r.attributes["kind"] == "agreement_section" for r in results)
+    assert any("sekswerk" in r.content[0].text for r in results)
+    assert results[0].filename == "004_57c8288db939ad7f.txt" and 0 < results[0].score <= 1
+
+
+@pytest.mark.real_model
+def test_mcp_over_http(real_server: str) -> None:
+    from mcp import Client
+
+    async def run() -> None:
+        async with Client(real_server + "/mcp/") as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            assert tools == {"search", "ask", "factcheck"}
+            res = await client.call_tool("ask", {"question": "Sinds wanneer bestaat het korps Nationale Politie?"})
+            assert not res.is_error and res.structured_content is not None
+            assert "1 januari 2013" in res.structured_content["answer"]["text"]
+            res = await client.call_tool("search", {"query": "stikstof", "top_k": 2, "kind": "agreement_section"})
+            assert len(res.structured_content["results"]) == 2
+            res = await client.call_tool("factcheck", {"claim": ""})
+            assert res.is_error
+
+    asyncio.run(run())
+
+
+@pytest.mark.real_model
+def test_mcp_over_stdio(real_index: Path) -> None:
+    from mcp import Client, StdioServerParameters
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "qa_service", "mcp"],
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "QA_INDEX_DIR": str(real_index),
+            "QA_LOG_LEVEL": "WARNING",
+        },
+    )
+
+    async def run() -> None:
+        async with Client(params) as client:
+            res = await client.call_tool(
+                "factcheck", {"claim": "Het kabinet verhoogt de minimumleeftijd voor sekswerk van 18 naar 21 jaar."}
+            )
+            assert res.structured_content["status"] == "evidence_found"
+            assert res.structured_content["evidence"][0]["citation"].startswith("Coalitieakkoord")
+
+    asyncio.run(run())
