@@ -186,7 +186,8 @@ class SearchService:
         if mode == "keyword":
             fused = dict(kw_top)
         elif mode == "semantic":
-            fused = dict(dense_scores)
+            sent = {r: v[0] for r, v in sent_best.items()}
+            fused = self._rrf(dense_scores, {}, 0.0, sent) if sent else dict(dense_scores)
         elif self.fusion == "rrf":
             fused = self._rrf(dense_scores, kw_top, w_kw, {r: v[0] for r, v in sent_best.items()})
         else:
