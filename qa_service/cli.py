@@ -184,6 +184,71 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["letter", "attachment", "reply", "agreement_section"]))
+@click.option("--sender", help="Sender organisation (overrides what is read from the text).")
+@click.option("--date", "date_", help="Document date, ISO (YYYY-MM-DD).")
+@click.option("--subject", help="Subject line.")
+@click.option("--replace", "replace_id", help="Replace this document id by the (single) file.")
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    kind: str | None,
+    sender: str | None,
+    date_: str | None,
+    subject: str | None,
+    replace_id: str | None,
+) -> None:
+    """Add files (PDF, DOCX, TXT, Markdown; bundles are split into letters) to the live index."""
+    import datetime as dt
+
+    from qa_service.encoders import make_encoder
+    from qa_service.ingest import extract_text
+    from qa_service.service import chunking_of
+    from qa_service.store.live import apply_changes
+
+    if date_:
+        try:
+            dt.date.fromisoformat(date_)
+        except ValueError:
+            raise click.BadParameter(f"{date_!r} is not an ISO date", param_hint="--date") from None
+    if replace_id and len(paths) != 1:
+        raise click.BadParameter("--replace takes exactly one file")
+    s = _settings(ctx)
+    enc = make_encoder(s.encoder, s.encoder_threads)
+    meta = {"kind": kind, "sender": sender, "date": date_, "subject": subject}
+    for path in paths:
+        text = extract_text(path.name, path.read_bytes())
+        change = apply_changes(
+            s.index_dir,
+            enc,
+            chunking_of(s),
+            s.cache_dir,
+            add_text=(path.name, text, meta),
+            remove={replace_id} if replace_id else None,
+        )
+        state = "unchanged (already indexed)" if change.unchanged else "added"
+        click.echo(f"{path}: {state} {', '.join(change.added)} -> version {change.version}")
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.pass_context
+def delete(ctx: click.Context, doc_ids: tuple[str, ...]) -> None:
+    """Remove documents (and their attachments) from the live index."""
+    from qa_service.encoders import make_encoder
+    from qa_service.service import chunking_of
+    from qa_service.store.live import apply_changes
+
+    s = _settings(ctx)
+    change = apply_changes(
+        s.index_dir, make_encoder(s.encoder, s.encoder_threads), chunking_of(s), s.cache_dir, remove=set(doc_ids)
+    )
+    click.echo(f"removed {', '.join(change.removed)} -> version {change.version}")
+
+
+@cli.command()
 @click.pass_context
 def mcp(ctx: click.Context) -> None:
     """Serve the MCP tools (search, ask, factcheck) over stdio, for chatbot front ends."""

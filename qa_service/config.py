@@ -79,4 +79,9 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level: DEBUG logs query texts, INFO does not")
     log_json: bool = Field(False, description="Log one JSON object per line")
+    max_upload_bytes: int = Field(20_000_000, ge=1024, description="Largest file accepted by POST/PUT /v1/documents")
     api_key: SecretStr | None = Field(None, description="Key required for write endpoints (none set = writes refused)")
+    read_api_key: SecretStr | None = Field(
+        None, description="Key required for reads when set (the write key works too); none = reads open"
+    )
+    reload_interval: float = Field(0.5, ge=0.05, le=60, description="Seconds between checks for a new index version")

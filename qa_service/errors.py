@@ -45,3 +45,23 @@ class IndexMismatch(QAServiceError):
 
 class IndexNotReady(QAServiceError):
     code = "index_not_ready"
+
+
+class Unauthorized(QAServiceError):
+    code = "unauthorized"
+
+
+class WritesDisabled(Unauthorized):
+    code = "writes_disabled"
+
+
+class UnsupportedDocument(QAServiceError):
+    code = "unsupported_document"
+
+
+class EmptyDocument(QAServiceError):
+    code = "empty_document"
+
+
+class TooLarge(QAServiceError):
+    code = "payload_too_large"

@@ -7,7 +7,7 @@ from qa_service.chunking import ChunkingSettings
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
 from qa_service.search import SearchService
-from qa_service.store.index import load_index
+from qa_service.store.index import LoadedIndex, load_index
 
 
 def chunking_of(settings: Settings) -> ChunkingSettings:
@@ -20,7 +20,10 @@ def chunking_of(settings: Settings) -> ChunkingSettings:
 
 def open_service(settings: Settings, encoder: Encoder | None = None) -> SearchService:
     encoder = encoder or make_encoder(settings.encoder, settings.encoder_threads)
-    index = load_index(settings.index_dir, encoder.name, chunking_of(settings))
+    return service_for(load_index(settings.index_dir, encoder.name, chunking_of(settings)), encoder, settings)
+
+
+def service_for(index: LoadedIndex, encoder: Encoder, settings: Settings) -> SearchService:
     return SearchService(
         index,
         encoder,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 import time
@@ -17,14 +18,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
-from qa_service.api import errors, openai_compat, routes
+from qa_service.api import errors, openai_compat, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
-from qa_service.encoders import Encoder
+from qa_service.encoders import Encoder, make_encoder
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
-from qa_service.service import open_service
+from qa_service.service import chunking_of, service_for
+from qa_service.store.index import LoadedIndex, load_index
+from qa_service.store.live import IndexWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +51,23 @@ class Metrics:
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, before any parsing."""
+    """Refuse request bodies over the limit with 413, before any parsing.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    Document uploads (POST/PUT under /v1/documents) get `upload_limit`; everything else `limit`.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int) -> None:
+        self.app, self.default_limit, self.upload_limit = app, limit, upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope["method"] in ("POST", "PUT") and scope["path"].startswith("/v1/documents")
+        limit = self.upload_limit + 64_000 if upload else self.default_limit  # room for multipart framing
         length = dict(scope.get("headers") or []).get(b"content-length")
-        too_big = envelope(413, "payload_too_large", f"request body exceeds {self.limit} bytes")
-        if length is not None and length.isdigit() and int(length) > self.limit:
+        too_big = envelope(413, "payload_too_large", f"request body exceeds {limit} bytes")
+        if length is not None and length.isdigit() and int(length) > limit:
             await too_big(scope, receive, send)
             return
         seen = 0
@@ -69,7 +77,7 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge
             return msg
 
@@ -93,12 +101,28 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         def load() -> None:
             try:
-                svc = open_service(settings, encoder)
-                app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
-                app.state.service = svc
-                metrics.index_size.labels("passages").set(len(svc.index.passages))
-                metrics.index_size.labels("documents").set(len(svc.index.documents))
-                logger.info("ready: index %s, encoder %s", svc.index.version, svc.encoder.name)
+                enc = encoder or make_encoder(settings.encoder, settings.encoder_threads)
+                chunking = chunking_of(settings)
+
+                def publish(index: LoadedIndex) -> None:
+                    svc = service_for(index, enc, settings)
+                    app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
+                    app.state.service = svc  # one assignment: requests see the old or the new index
+                    metrics.index_size.labels("passages").set(len(index.passages))
+                    metrics.index_size.labels("documents").set(len(index.documents))
+
+                first = load_index(settings.index_dir, enc.name, chunking)
+                publish(first)
+                watcher = IndexWatcher(
+                    settings.index_dir,
+                    lambda: load_index(settings.index_dir, enc.name, chunking),
+                    publish,
+                    first.version,
+                    settings.reload_interval,
+                )
+                app.state.watcher = watcher
+                watcher.start()
+                logger.info("ready: index %s, encoder %s", first.version, enc.name)
             except Exception as e:  # reported by /readyz and as 503s; the process stays up
                 app.state.load_error = e
                 logger.error("index not loaded: %s", e)
@@ -108,6 +132,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         app.state.loader = thread
         async with mcp.session_manager.run():
             yield
+        if getattr(app.state, "watcher", None) is not None:
+            app.state.watcher.stop()
 
     app = FastAPI(
         title="qa-service",
@@ -120,9 +146,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.metrics = metrics
     app.state.service = None
     app.state.load_error = None
+    app.state.watcher = None
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(openai_compat.router)
+    app.include_router(writes.router)
 
     def current_answerer() -> Answerer:
         if app.state.service is None:
@@ -144,6 +172,17 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     )
 
     @app.middleware("http")
+    async def read_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """With a read key configured, reads need it (or the write key); health checks stay open."""
+        key = settings.read_api_key
+        if key is not None and (request.url.path.startswith(("/v1/", "/mcp", "/metrics"))):
+            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+            keys = [key.get_secret_value()] + ([settings.api_key.get_secret_value()] if settings.api_key else [])
+            if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+                return envelope(401, "unauthorized", "a valid API key is required to read")
+        return await call_next(request)
+
+    @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         t0 = time.perf_counter()
         response = await call_next(request)
@@ -160,7 +199,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)
     return app
 
 

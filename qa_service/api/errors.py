@@ -12,12 +12,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa_service.errors import (
     ConfigurationError,
+    EmptyDocument,
     IndexMismatch,
     IndexNotFound,
     IndexNotReady,
     InvalidQuery,
     NotFound,
     QAServiceError,
+    TooLarge,
+    Unauthorized,
+    UnsupportedDocument,
+    WritesDisabled,
 )
 
 logger = logging.getLogger(__name__)
@@ -29,6 +34,11 @@ STATUS: dict[type[QAServiceError], int] = {
     IndexMismatch: 503,
     IndexNotReady: 503,
     ConfigurationError: 500,
+    Unauthorized: 401,
+    WritesDisabled: 403,
+    UnsupportedDocument: 415,
+    EmptyDocument: 422,
+    TooLarge: 413,
 }
 _HTTP_CODES = {
     400: "bad_request",

