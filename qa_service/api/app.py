@@ -8,10 +8,13 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from mcp.server.transport_security import TransportSecuritySettings
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -190,6 +193,14 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         path = getattr(route, "path", "unmatched")
         metrics.latency.labels(path, request.method, str(response.status_code)).observe(time.perf_counter() - t0)
         return response
+
+    web = Path(__file__).resolve().parent.parent / "web"
+    app.mount("/static", StaticFiles(directory=web), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        """The staff web page (no CDN: everything it loads comes from this service)."""
+        return FileResponse(web / "index.html", media_type="text/html")
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:

@@ -1,0 +1,353 @@
+// The staff page: ask, search or fact-check; results with their sources; a document view.
+// Plain DOM and fetch, no framework and no network beyond this service.
+"use strict";
+
+const I18N = {
+  nl: {
+    title: "Formatiedocumenten doorzoeken",
+    subtitle: "Brieven aan de informateur en het coalitieakkoord 2025, met exacte bronnen.",
+    searchHeading: "Zoeken", qLabel: "Uw vraag, bewering of zoekwoorden",
+    qHint: "Nederlands of Engels, bijvoorbeeld: Wat vraagt de NVZ van het nieuwe kabinet?",
+    submit: "Zoeken", modeLegend: "Wat wilt u?", modeAsk: "Antwoord", modeSearch: "Passages zoeken",
+    modeFact: "Bewering checken", filters: "Filters", kindLabel: "Soort document",
+    kindAll: "Alle (zonder ontvangstbevestigingen)", kindLetter: "Brieven", kindAttachment: "Bijlagen",
+    kindAgreement: "Coalitieakkoord", kindReply: "Antwoorden van de informateur", senderLabel: "Afzender bevat",
+    fromLabel: "Datum vanaf", toLabel: "Datum tot en met", back: "← Terug naar de resultaten",
+    passagesHeading: "Passages in dit document",
+    footer: "Gevonden tekst komt letterlijk uit de documenten; de dienst beoordeelt niet of iets waar is.",
+    langButton: "English", langLabel: "Switch to English",
+    loading: "Bezig met zoeken…", empty: "Geef een vraag, bewering of zoekwoorden op.",
+    results: (n) => n === 1 ? "1 passage gevonden" : `${n} passages gevonden`,
+    noResults: "Niets gevonden dat genoeg op uw vraag lijkt.", answer: "Antwoord",
+    noAnswer: "De documenten geven geen duidelijk antwoord op deze vraag.", supporting: "Onderbouwing",
+    evidenceFound: "Gevonden bewijs (de dienst beoordeelt niet of de bewering klopt)",
+    noEvidence: "Geen bewijs gevonden voor of tegen deze bewering.", agreement: "Coalitieakkoord",
+    letters: "Brieven en bijlagen", sender: "Afzender", date: "Datum", subject: "Onderwerp",
+    section: "Hoofdstuk", reg: "Kenmerk", kind: "Soort", source: "Bron", lines: "regels",
+    copy: "Kopieer bronvermelding", copied: "Bronvermelding gekopieerd.", open: "Open document",
+    strong: "sterk verband met uw vraag", fair: "redelijk verband met uw vraag", weak: "zwak verband met uw vraag",
+    loadingDoc: "Document laden…", cited: "Geciteerde passage", error: "Er ging iets mis",
+    kinds: { letter: "brief", attachment: "bijlage", reply: "antwoord informateur", agreement_section: "coalitieakkoord" },
+    passage: "Passage",
+  },
+  en: {
+    title: "Search the formation documents",
+    subtitle: "Letters to the informateur and the 2025 coalition agreement, with exact sources.",
+    searchHeading: "Search", qLabel: "Your question, claim or keywords",
+    qHint: "Dutch or English, for example: What does the NVZ ask of the new cabinet?",
+    submit: "Search", modeLegend: "What do you want?", modeAsk: "Answer", modeSearch: "Find passages",
+    modeFact: "Check a claim", filters: "Filters", kindLabel: "Document type",
+    kindAll: "All (without acknowledgements)", kindLetter: "Letters", kindAttachment: "Attachments",
+    kindAgreement: "Coalition agreement", kindReply: "Replies of the informateur", senderLabel: "Sender contains",
+    fromLabel: "Date from", toLabel: "Date up to", back: "← Back to the results",
+    passagesHeading: "Passages in this document",
+    footer: "Text shown is quoted from the documents; the service does not judge whether anything is true.",
+    langButton: "Nederlands", langLabel: "Schakel naar Nederlands",
+    loading: "Searching…", empty: "Enter a question, claim or keywords.",
+    results: (n) => n === 1 ? "1 passage found" : `${n} passages found`,
+    noResults: "Nothing found that is close enough to your question.", answer: "Answer",
+    noAnswer: "The documents give no clear answer to this question.", supporting: "Supporting passages",
+    evidenceFound: "Evidence found (the service does not judge whether the claim is true)",
+    noEvidence: "No evidence found for or against this claim.", agreement: "Coalition agreement",
+    letters: "Letters and attachments", sender: "Sender", date: "Date", subject: "Subject",
+    section: "Section", reg: "Reference", kind: "Type", source: "Source", lines: "lines",
+    copy: "Copy citation", copied: "Citation copied.", open: "Open document",
+    strong: "strongly related to your question", fair: "fairly related to your question", weak: "weakly related to your question",
+    loadingDoc: "Loading document…", cited: "Cited passage", error: "Something went wrong",
+    kinds: { letter: "letter", attachment: "attachment", reply: "informateur's reply", agreement_section: "coalition agreement" },
+    passage: "Passage",
+  },
+};
+
+let lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "nl";
+const t = (k) => I18N[lang][k];
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c.nodeType ? c : String(c));
+  return node;
+}
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+  $("lang").textContent = t("langButton");
+  $("lang").setAttribute("aria-label", t("langLabel"));
+  document.title = t("title");
+}
+
+function setStatus(text, isError = false) {
+  const s = $("status");
+  s.textContent = text;
+  s.classList.toggle("error", isError);
+  s.setAttribute("role", isError ? "alert" : "status");
+}
+
+function readForm() {
+  return {
+    q: $("q").value.trim(), mode: document.querySelector("input[name=mode]:checked").value,
+    kind: $("kind").value, sender: $("sender").value.trim(), from: $("from").value, to: $("to").value,
+  };
+}
+
+function writeForm(s) {
+  $("q").value = s.q || "";
+  const radio = document.querySelector(`input[name=mode][value="${s.mode || "ask"}"]`);
+  if (radio) radio.checked = true;
+  $("kind").value = s.kind || ""; $("sender").value = s.sender || ""; $("from").value = s.from || ""; $("to").value = s.to || "";
+  if (s.kind || s.sender || s.from || s.to) $("filters").open = true;
+}
+
+function stateFromUrl() {
+  const p = new URLSearchParams(location.search);
+  const s = {};
+  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p"]) if (p.get(k)) s[k] = p.get(k);
+  return s;
+}
+
+function urlFor(s) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(s)) if (v) p.set(k, v);
+  if (lang === "en") p.set("lang", "en");
+  return "/?" + p.toString();
+}
+
+function filtersOf(s) {
+  const f = {};
+  if (s.kind) f.kind = [s.kind];
+  if (s.sender) f.sender = s.sender;
+  if (s.from) f.date_from = s.from;
+  if (s.to) f.date_to = s.to;
+  return f;
+}
+
+async function api(path, body) {
+  const res = await fetch(path, body === undefined ? {} : {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await res.json(); } catch (_) { /* not JSON */ }
+  if (!res.ok) {
+    const msg = data && data.error ? data.error.message : `HTTP ${res.status}`;
+    throw new Error(msg);
+  }
+  return data;
+}
+
+function strength(score) {
+  const cls = score >= 0.86 ? "strong" : score >= 0.82 ? "fair" : "weak";
+  return el("span", { class: `strength ${cls}` }, t(cls));
+}
+
+function metaList(doc) {
+  const items = [
+    [t("kind"), t("kinds")[doc.kind] || doc.kind],
+    [t("sender"), doc.sender],
+    [t("date"), doc.date],
+    doc.heading_path && doc.heading_path.length ? [t("section"), doc.heading_path.join(" › ")] : [t("subject"), doc.subject],
+    [t("reg"), doc.registration_number],
+  ];
+  return el("dl", { class: "meta" }, items.filter(([, v]) => v).map(([k, v]) => el("div", {}, el("dt", {}, k), el("dd", {}, v))));
+}
+
+function citationOf(doc) {
+  const parts = [doc.title];
+  if (doc.date) parts.push(doc.date);
+  if (doc.registration_number) parts.push(`kenmerk ${doc.registration_number}`);
+  parts.push(`${doc.source_file}, ${t("lines")} ${doc.line_start}-${doc.line_end}`);
+  return parts.join(", ");
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (_) {
+    const area = el("textarea", { "aria-hidden": "true", style: "position:absolute;left:-9999px" });
+    area.value = text; document.body.append(area); area.select();
+    document.execCommand("copy"); area.remove();
+  }
+  setStatus(t("copied"));
+}
+
+// Text with [a, b) marked (offsets relative to `text`).
+function marked(text, a, b) {
+  a = Math.max(0, Math.min(text.length, a)); b = Math.max(a, Math.min(text.length, b));
+  if (a === b) return el("span", {}, text);
+  return el("span", {}, text.slice(0, a), el("mark", {}, text.slice(a, b)), text.slice(b));
+}
+
+function docLink(docId, passageId) {
+  const s = readForm();
+  return urlFor({ ...s, doc: docId, p: passageId });
+}
+
+function hitItem(h, markRange) {
+  const doc = h.document;
+  const [a, b] = markRange || (h.highlight ? [h.highlight.char_start - h.char_start, h.highlight.char_end - h.char_start] : [0, 0]);
+  const cite = citationOf(doc);
+  return el("li", { class: "hit" },
+    el("h3", {}, doc.title),
+    metaList(doc),
+    el("p", { class: "passage" }, marked(h.text, a, b)),
+    el("p", {}, strength(h.scores.dense)),
+    el("div", { class: "actions" },
+      el("a", { href: docLink(doc.id, h.passage_id), "data-doc": doc.id, "data-passage": h.passage_id, class: "open" }, t("open")),
+      el("button", { type: "button", class: "secondary", onclick: () => copyText(cite) }, t("copy"))));
+}
+
+function renderAsk(data) {
+  const box = $("answer");
+  if (!data.answer) {
+    box.replaceChildren(el("div", { class: "answer" }, el("p", {}, t("noAnswer"))),
+                        data.supporting.length ? el("h3", {}, t("supporting")) : null);
+  } else {
+    const a = data.answer;
+    const support = data.supporting.find((h) => h.passage_id === a.passage_id);
+    const passage = support
+      ? marked(support.text, a.char_start - support.char_start, a.char_end - support.char_start)
+      : el("mark", {}, a.text);
+    box.replaceChildren(el("div", { class: "answer", id: "answer-box" },
+      el("blockquote", {}, passage),
+      el("p", {}, el("strong", {}, t("source") + ": "), a.citation),
+      el("p", {}, strength(a.similarity)),
+      el("div", { class: "actions" },
+        el("a", { href: docLink(a.document.id, a.passage_id), class: "open" }, t("open")),
+        el("button", { type: "button", class: "secondary", onclick: () => copyText(a.citation) }, t("copy")))),
+      el("h3", {}, t("supporting")));
+  }
+  $("hits").replaceChildren(...data.supporting.map((h) => hitItem(h)));
+  return data.answer ? t("answer") : t("noAnswer");
+}
+
+function evidenceItem(e) {
+  return el("li", { class: "hit" },
+    el("h3", {}, e.document.title), metaList(e.document),
+    el("p", { class: "passage" }, el("mark", {}, e.text)),
+    el("p", {}, strength(e.similarity)),
+    el("div", { class: "actions" },
+      el("a", { href: docLink(e.document.id, e.passage_id), class: "open" }, t("open")),
+      el("button", { type: "button", class: "secondary", onclick: () => copyText(e.citation) }, t("copy"))));
+}
+
+function renderFactcheck(data) {
+  $("answer").replaceChildren(el("div", { class: "answer" }, el("p", {}, data.status === "evidence_found" ? t("evidenceFound") : t("noEvidence"))));
+  const groups = [["agreement", t("agreement")], ["letters", t("letters")]];
+  const items = [];
+  for (const [key, label] of groups) {
+    const list = data.groups[key] || [];
+    if (!list.length) continue;
+    items.push(el("li", { class: "group" }, el("h3", {}, label), el("ol", { class: "hits" }, list.map(evidenceItem))));
+  }
+  $("hits").replaceChildren(...items);
+  return data.status === "evidence_found" ? t("evidenceFound") : t("noEvidence");
+}
+
+async function run(s) {
+  if (!s.q) { setStatus(t("empty"), true); $("q").focus(); return; }
+  $("doc-view").hidden = true; $("search-view").hidden = false;
+  setStatus(t("loading"));
+  $("submit").disabled = true;
+  try {
+    const filters = filtersOf(s);
+    let heading;
+    if (s.mode === "search") {
+      const data = await api("/v1/search", { query: s.q, top_k: 10, filters });
+      $("answer").replaceChildren();
+      $("hits").replaceChildren(...data.results.map((h) => hitItem(h)));
+      heading = data.results.length ? t("results")(data.results.length) : t("noResults");
+    } else if (s.mode === "factcheck") {
+      heading = renderFactcheck(await api("/v1/factcheck", { claim: s.q, top_k: 6, filters }));
+    } else {
+      heading = renderAsk(await api("/v1/ask", { question: s.q, top_k: 5, filters }));
+    }
+    $("results").hidden = false;
+    $("results-heading").textContent = heading;
+    setStatus(heading);
+  } catch (err) {
+    $("results").hidden = true;
+    setStatus(`${t("error")}: ${err.message}`, true);
+  } finally {
+    $("submit").disabled = false;
+  }
+}
+
+async function showDocument(docId, passageId) {
+  $("search-view").hidden = true; $("doc-view").hidden = false;
+  setStatus(t("loadingDoc"));
+  try {
+    const doc = await api(`/v1/documents/${encodeURIComponent(docId)}`);
+    const p = passageId ? await api(`/v1/passages/${encodeURIComponent(passageId)}`) : null;
+    $("doc-title").textContent = doc.title;
+    $("doc-meta").replaceWith(Object.assign(metaList(doc), { id: "doc-meta" }));
+    $("passage-links").replaceChildren(...doc.passage_ids.map((pid, i) =>
+      el("li", {}, el("a", { href: urlFor({ ...stateFromUrl(), doc: docId, p: pid }), class: "passage-link",
+                             "aria-current": pid === passageId ? "true" : null }, `${t("passage")} ${i + 1}`))));
+    // Paragraphs with their offsets, the cited passage wrapped in one highlighted, focusable span.
+    const article = $("doc-text");
+    article.replaceChildren();
+    let pos = 0;
+    let cited = null;
+    for (const para of doc.text.split("\n\n")) {
+      const a = pos, b = pos + para.length;
+      pos = b + 2;
+      const node = el("p");
+      if (p && p.char_end > a && p.char_start < b) {
+        const s = Math.max(p.char_start, a) - a, e = Math.min(p.char_end, b) - a;
+        const span = el("span", { class: "cited" }, para.slice(s, e));
+        if (!cited) { span.id = "cited"; span.tabIndex = -1; span.setAttribute("aria-label", t("cited")); cited = span; }
+        node.append(para.slice(0, s), span, para.slice(e));
+      } else node.textContent = para;
+      article.append(node);
+    }
+    setStatus(doc.title);
+    if (cited) { cited.scrollIntoView({ block: "center" }); cited.focus({ preventScroll: true }); }
+    else $("doc-title").focus();
+  } catch (err) {
+    setStatus(`${t("error")}: ${err.message}`, true);
+  }
+}
+
+function route() {
+  const s = stateFromUrl();
+  writeForm(s);
+  if (s.doc) showDocument(s.doc, s.p);
+  else if (s.q) run(s);
+  else { $("doc-view").hidden = true; $("search-view").hidden = false; $("results").hidden = true; }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  applyLang();
+  $("form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const s = readForm();
+    history.pushState(null, "", urlFor(s));
+    run(s);
+  });
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest("a");
+    if (!a || !a.getAttribute("href") || !a.getAttribute("href").startsWith("/?")) return;
+    ev.preventDefault();
+    history.pushState(null, "", a.getAttribute("href"));
+    route();
+  });
+  $("back").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    const s = stateFromUrl(); delete s.doc; delete s.p;
+    history.pushState(null, "", urlFor(s));
+    route();
+  });
+  $("lang").addEventListener("click", () => {
+    lang = lang === "nl" ? "en" : "nl";
+    applyLang();
+    history.replaceState(null, "", urlFor({ ...stateFromUrl() }));
+    route();
+  });
+  window.addEventListener("popstate", route);
+  route();
+});

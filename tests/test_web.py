@@ -1,0 +1,199 @@
+"""The staff web page in a real browser: Debian's chromium, headless, driven by Playwright,
+against the real service (real E5 index) on loopback. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PACKAGE_ROOT
+
+pytestmark = pytest.mark.real_model
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = PACKAGE_ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PACKAGE_ROOT / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(real_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "QA_INDEX_DIR": str(real_index), "QA_LOG_LEVEL": "WARNING"}
+    log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa_service", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, base_url):  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url)
+    pg = ctx.new_page()
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    yield pg
+    # No request leaves the service: no CDN, no fonts, no trackers.
+    assert all(u.startswith(base_url) or u.startswith("data:") for u in requests), requests
+    ctx.close()
+
+
+def ask(page, question: str, mode: str = "ask") -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.get_by_label("Uw vraag, bewering of zoekwoorden").fill(question)
+    page.locator(f"input[name=mode][value={mode}]").check()
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_selector("#results:not([hidden])")
+
+
+def test_ask_shows_answer_with_source_and_shareable_url(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Sinds wanneer bestaat het korps Nationale Politie?")
+    answer = page.locator("#answer-box")
+    assert "1 januari 2013" in answer.locator("mark").inner_text()
+    assert "Gemeente Steenbergen" in answer.inner_text() and "kenmerk 202500466" in answer.inner_text()
+    assert "q=Sinds" in page.url and "mode=ask" in page.url
+    page.screenshot(path=str(ARTIFACTS / "ask-desktop.png"), full_page=True)
+    # The URL alone reproduces the result page for a colleague.
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector("#answer-box")
+    assert "1 januari 2013" in page.locator("#answer-box mark").inner_text()
+
+
+def test_search_mode_and_kind_filter(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.get_by_label("Uw vraag, bewering of zoekwoorden").fill("stikstof natuur")
+    page.locator("input[name=mode][value=search]").check()
+    page.locator("summary").click()
+    page.get_by_label("Soort document").select_option("agreement_section")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_selector("#hits li")
+    metas = page.locator("#hits .meta").all_inner_texts()
+    assert metas and all("coalitieakkoord" in m for m in metas)
+    assert "kind=agreement_section" in page.url
+
+
+def test_document_view_highlights_and_scrolls_to_the_passage(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Wat vraagt de NVZ van het nieuwe kabinet?", mode="search")
+    page.locator("#hits a.open").first.click()
+    page.wait_for_selector("#cited")
+    cited = page.locator("#cited")
+    assert cited.is_visible() and cited.evaluate("el => el === document.activeElement")
+    box = cited.bounding_box()
+    assert box is not None and 0 <= box["y"] <= 900
+    assert page.locator("#passage-links a").count() >= 1
+    assert "NVZ" in page.locator("#doc-meta").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "document-desktop.png"), full_page=False)
+    page.get_by_role("link", name="← Terug naar de resultaten").click()
+    page.wait_for_selector("#results:not([hidden])")
+
+
+def test_factcheck_and_honest_empty(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar.", mode="factcheck")
+    assert "Gevonden bewijs" in page.locator("#answer").inner_text()
+    assert "van 18 naar 21" in page.locator("#hits").inner_text()
+    ask(page, "Wat is de hoofdstad van Peru?")
+    assert "geen duidelijk antwoord" in page.locator("#answer").inner_text()
+
+
+def test_keyboard_only(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.keyboard.press("Tab")  # skip link first
+    assert page.evaluate("document.activeElement.className") == "skip"
+    focused = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert "q" in focused
+    page.focus("#q")
+    page.keyboard.type("Wat vraagt de NVZ van het nieuwe kabinet?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results:not([hidden])")
+    assert page.locator("#status").inner_text()
+
+
+def test_english_labels_and_phone_width(browser, base_url) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base_url, is_mobile=True)
+    pg = ctx.new_page()
+    pg.goto("/?lang=en")
+    assert pg.locator("label[for=q]").inner_text() == "Your question, claim or keywords"
+    pg.fill("#q", "What will happen to Ukrainian refugees when EU temporary protection ends?")
+    pg.get_by_role("button", name="Search").click()
+    pg.wait_for_selector("#results:not([hidden])")
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"horizontal scroll at phone width: {width}px"
+    pg.screenshot(path=str(ARTIFACTS / "ask-phone-en.png"), full_page=True)
+    ctx.close()
+
+
+def test_error_state_is_announced(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/?q=" + "x" * 2500 + "&mode=search")
+    page.wait_for_selector("#status.error")
+    assert page.locator("#status").get_attribute("role") == "alert"
+    assert "Er ging iets mis" in page.locator("#status").inner_text()
+
+
+def test_accessibility_axe(page) -> None:  # type: ignore[no-untyped-def]
+    if not AXE.exists():
+        pytest.fail("axe-core missing: npm install --prefix tests/web")
+    results = []
+    for url, wait in (("/", "#q"), ("/?q=Wat+vraagt+de+NVZ+van+het+nieuwe+kabinet%3F&mode=ask", "#answer-box")):
+        page.goto(url)
+        page.wait_for_selector(wait)
+        page.add_script_tag(path=str(AXE))
+        res = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+        results.append(res)
+    serious = [v for r in results for v in r["violations"] if v["impact"] in ("serious", "critical")]
+    (ARTIFACTS / "axe.json").write_text(json.dumps([r["violations"] for r in results], indent=1))
+    assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
