@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     sender_bonus: float = Field(
         0.2, ge=0.0, le=2.0, description="Fused-score bonus for passages of a sender the query names"
     )
+    max_per_document: int = Field(
+        4, ge=0, le=50, description="Passages per document before other documents get their turn (0 = no limit)"
+    )
     fusion_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal-rank fusion")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates each retrieval leg passes to fusion")
     cors_origins: list[str] = Field(

@@ -90,7 +90,9 @@ class SearchService:
         sentence_weight: float = 1.0,
         fusion: str = "rrf",
         sender_bonus: float = 0.2,
+        max_per_document: int = 4,
     ) -> None:
+        self.max_per_document = max_per_document
         self.sentence_weight = sentence_weight
         self.fusion = fusion
         self.sender_bonus = sender_bonus
@@ -201,6 +203,8 @@ class SearchService:
                     if int(r) in fused:
                         fused[int(r)] += bonus
         order = sorted(fused, key=lambda r: -fused[r])
+        if self.max_per_document:
+            order = _diversify(order, [self._doc_of[r].id for r in order], self.max_per_document)
         cand = np.array(order[: max(top_k * 3, top_k)], dtype=np.int64)
         dense = self.index.vectors.vectors(cand) @ qvec if len(cand) else np.zeros(0)
         terms = set(analyze(query))
@@ -318,6 +322,17 @@ class SearchService:
                 nxt = ps[i + 1] if i + 1 < len(ps) and ps[i + 1].doc_id == p.doc_id else None
                 return p, prev, nxt
         raise NotFound(f"no passage with id {passage_id!r}")
+
+
+def _diversify(order: list[int], doc_ids: list[str], cap: int) -> list[int]:
+    """Move every passage past the `cap`-th of its document behind the others (stable otherwise),
+    so one long document cannot fill the whole result list when a question spans letters."""
+    seen: dict[str, int] = {}
+    first, rest = [], []
+    for r, d in zip(order, doc_ids, strict=True):
+        seen[d] = seen.get(d, 0) + 1
+        (first if seen[d] <= cap else rest).append(r)
+    return first + rest
 
 
 def _words(text: str) -> set[str]:

@@ -36,6 +36,7 @@ def service_for(index: LoadedIndex, encoder: Encoder, settings: Settings) -> Sea
         sentence_weight=settings.sentence_weight,
         fusion=settings.fusion,
         sender_bonus=settings.sender_bonus,
+        max_per_document=settings.max_per_document,
     )
 
 
