@@ -43,7 +43,8 @@ class Encoder(Protocol):
 def _normalise(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float32)
     n = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.maximum(n, 1e-12)
+    out: np.ndarray = v / np.maximum(n, 1e-12)
+    return out
 
 
 class E5Encoder:
@@ -98,7 +99,7 @@ class SentenceTransformerEncoder:
         if dim is None:
             raise ConfigurationError(f"cannot tell the embedding size of {model}")
         self.dim = int(dim)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 512)
         self.name = f"st:{model}"
         self.relevance_threshold = 0.30  # typical for sentence-transformers cosine; calibrate per model
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix

@@ -160,7 +160,7 @@ def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
         res = answerer().factcheck(_check(claim), top_k=max(1, min(top_k, 20)))
         return FactCheckOutput(
             claim=res.claim,
-            status=res.status,  # type: ignore[arg-type]
+            status="evidence_found" if res.status == "evidence_found" else "no_evidence",
             evidence=[_sentence(e) for e in res.evidence],
             reason=res.reason,
         )

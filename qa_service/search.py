@@ -123,8 +123,8 @@ class SearchService:
             )
 
     # -- filters -------------------------------------------------------------------------
-    def allowed_rows(self, f: Filters) -> np.ndarray | None:
-        """Row ids passing the filters (None = all rows, for the fast unfiltered path)."""
+    def allowed_rows(self, f: Filters) -> np.ndarray:
+        """Row ids of the passages that pass the filters (filters apply before ranking)."""
         kinds = f.kind or list(DEFAULT_KINDS)
         mask = np.isin(self._kinds, kinds)
         if f.sender:
@@ -157,10 +157,10 @@ class SearchService:
         filters = filters or Filters()
         rows = self.allowed_rows(filters)
         threshold = self.min_dense_score if min_score is None else min_score
-        if rows is not None and len(rows) == 0:
+        if len(rows) == 0:
             return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")
 
-        qvec = self.encoder.encode_queries([query])[0] if query_vector is None else query_vector
+        qvec: np.ndarray = self.encoder.encode_queries([query])[0] if query_vector is None else query_vector
         n_cand = max(self.candidates, top_k * 4)
         kw_scores = np.zeros(0, dtype=np.float32)
         coverage = 0.0
@@ -328,7 +328,8 @@ def _diversify(order: list[int], doc_ids: list[str], cap: int) -> list[int]:
     """Move every passage past the `cap`-th of its document behind the others (stable otherwise),
     so one long document cannot fill the whole result list when a question spans letters."""
     seen: dict[str, int] = {}
-    first, rest = [], []
+    first: list[int] = []
+    rest: list[int] = []
     for r, d in zip(order, doc_ids, strict=True):
         seen[d] = seen.get(d, 0) + 1
         (first if seen[d] <= cap else rest).append(r)

@@ -70,12 +70,12 @@ async def _read_upload(request: Request) -> tuple[str, bytes, dict[str, Any]]:
         if len(data) > settings.max_upload_bytes:
             raise TooLarge(f"file exceeds {settings.max_upload_bytes} bytes")
         try:
-            meta = DocumentMeta(**fields)  # type: ignore[arg-type]
+            form_meta = DocumentMeta.model_validate(fields)
         except ValidationError as e:
             raise InvalidQuery(
                 "invalid metadata", details=[{"loc": list(x["loc"]), "msg": x["msg"]} for x in e.errors()]
             ) from None
-        return filename, data, meta.model_dump(mode="json", exclude_none=True)
+        return filename, data, form_meta.model_dump(mode="json", exclude_none=True)
     if ctype.startswith("application/json"):
         try:
             body = TextDocument.model_validate_json(await request.body())

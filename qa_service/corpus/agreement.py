@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from qa_service.corpus.markup import clean_inline
-from qa_service.corpus.models import Document, Paragraph
+from qa_service.corpus.models import Document, Paragraph, ParaKind
 
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:•|\d{1,2}\.\s)")
@@ -105,7 +105,7 @@ def parse_structured(lines: list[str], source_file: str, stem: str, title: str |
         nonlocal para
         if para and cur_doc is not None:
             text = clean_inline(" ".join(para) if len(para) == 1 else _reduce(para))
-            kind = "list" if _LIST_ITEM.match(para[0]) else "prose"
+            kind: ParaKind = "list" if _LIST_ITEM.match(para[0]) else "prose"
             text = text.lstrip("• ").strip()
             if text:
                 cur_doc.paragraphs.append(Paragraph(text=text, kind=kind))

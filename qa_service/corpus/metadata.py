@@ -51,9 +51,9 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
             return date(y, mo, d).isoformat(), raw
         except ValueError:
             continue
-    m = MONTH_ONLY.search(text)
-    if m:
-        return None, m.group(0)
+    month = MONTH_ONLY.search(text)
+    if month:
+        return None, month.group(0)
     return None, None
 
 

@@ -182,7 +182,7 @@ def write_version(
     context = bool(manifest["chunking"].get("context", True))
     KeywordIndex.build([embedding_text(by_id[p.doc_id], p, context) for p in passages]).save(tmp)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    final = versions / version
+    final: Path = versions / str(version)
     os.rename(tmp, final)
     _atomic_write(index_dir / "CURRENT", version + "\n")
     _prune(versions, keep, version)

@@ -41,7 +41,9 @@ class FaissVectorStore:
     def __init__(self, index: faiss.Index) -> None:
         self._index = index
         self.dim = int(index.d)
-        self._matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+        # A view on FAISS's own storage (IndexFlat), so reading stored vectors copies nothing.
+        xb = index.get_xb()  # type: ignore[attr-defined]
+        self._matrix = faiss.rev_swig_ptr(xb, index.ntotal * index.d).reshape(index.ntotal, index.d)
 
     @classmethod
     def from_vectors(cls, vectors: np.ndarray) -> FaissVectorStore:
@@ -60,7 +62,8 @@ class FaissVectorStore:
             if len(allowed) == 0:
                 return np.zeros(0, np.float32), np.zeros(0, np.int64)
             k = min(k, len(allowed))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
             scores, rows = self._index.search(q, k, params=params)
         else:
             k = min(k, len(self))
