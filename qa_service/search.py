@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -91,8 +93,12 @@ class SearchService:
         fusion: str = "rrf",
         sender_bonus: float = 0.2,
         max_per_document: int = 4,
+        query_cache_size: int = 1024,
     ) -> None:
         self.max_per_document = max_per_document
+        self.query_cache_size = query_cache_size
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
         self.sentence_weight = sentence_weight
         self.fusion = fusion
         self.sender_bonus = sender_bonus
@@ -160,7 +166,7 @@ class SearchService:
         if len(rows) == 0:
             return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")
 
-        qvec: np.ndarray = self.encoder.encode_queries([query])[0] if query_vector is None else query_vector
+        qvec: np.ndarray = self.encode_query(query) if query_vector is None else query_vector
         n_cand = max(self.candidates, top_k * 4)
         kw_scores = np.zeros(0, dtype=np.float32)
         coverage = 0.0
@@ -298,6 +304,21 @@ class SearchService:
         span = max(hi - lo, 1e-6)
         kmax = max(kw.values()) if kw else 1.0
         return {r: max(0.0, (d[r] - lo) / span) + w_kw * kw.get(r, 0.0) / kmax for r in rows}
+
+    def encode_query(self, query: str) -> np.ndarray:
+        """The query's vector, from a small LRU cache: encoding is most of a search's cost, and
+        people and chatbots repeat questions (shared result URLs, retries, page reloads)."""
+        with self._qlock:
+            hit = self._qcache.get(query)
+            if hit is not None:
+                self._qcache.move_to_end(query)
+                return hit
+        vec: np.ndarray = self.encoder.encode_queries([query])[0]
+        with self._qlock:
+            self._qcache[query] = vec
+            if len(self._qcache) > self.query_cache_size:
+                self._qcache.popitem(last=False)
+        return vec
 
     def sentence_rows(self, passage_row: int) -> np.ndarray:
         """Rows of the sentence index that belong to a passage, in text order."""

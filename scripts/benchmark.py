@@ -28,12 +28,58 @@ def pct(xs: list[float], q: float) -> float:
     return round(xs[min(len(xs) - 1, int(q * len(xs)))], 2)
 
 
+def throughput(
+    base: str, queries: list[str], top_k: int, concurrency: int, seconds: float, distinct: bool
+) -> dict[str, float]:
+    """Requests per second with `concurrency` clients for `seconds` (bounded, loopback only).
+
+    With `distinct`, every request's text is new (a counter is appended), so the query-vector
+    cache never answers: the worst case. Without, the 30 gold queries repeat.
+    """
+    import asyncio
+
+    async def run() -> tuple[int, int, list[float]]:
+        ok = failed = 0
+        lat: list[float] = []
+        deadline = time.perf_counter() + seconds
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+
+            async def client(i: int) -> None:
+                nonlocal ok, failed
+                n = i
+                while time.perf_counter() < deadline:
+                    t0 = time.perf_counter()
+                    q = queries[n % len(queries)] + (f" ({n})" if distinct else "")
+                    r = await c.post("/v1/search", json={"query": q, "top_k": top_k})
+                    lat.append((time.perf_counter() - t0) * 1000)
+                    if r.status_code == 200:
+                        ok += 1
+                    else:
+                        failed += 1
+                    n += concurrency
+
+            await asyncio.gather(*(client(i) for i in range(concurrency)))
+        return ok, failed, lat
+
+    ok, failed, lat = asyncio.run(run())
+    return {
+        "rps": round(ok / seconds, 1),
+        "failed": failed,
+        "concurrency": concurrency,
+        "loaded_p50_ms": pct(lat, 0.5),
+        "loaded_p95_ms": pct(lat, 0.95),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "tests" / "data" / "dev.jsonl")
     ap.add_argument("--top-k", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--http", action="store_true", help="also measure over HTTP against a local server")
+    ap.add_argument("--workers", type=int, default=1, help="server workers for the HTTP measurements")
+    ap.add_argument("--concurrency", type=int, default=8, help="parallel clients for the throughput run")
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")
     args = ap.parse_args(argv)
     queries = [json.loads(x)["query"] for x in args.gold.read_text(encoding="utf-8").splitlines() if x.strip()]
     svc = open_service(Settings())
@@ -82,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
                         r.raise_for_status()
                         http.append((time.perf_counter() - t0) * 1000)
             out.update({"http_p50_ms": pct(http, 0.5), "http_p95_ms": pct(http, 0.95)})
+            base = f"http://127.0.0.1:{port}"
+            distinct = throughput(base, queries, args.top_k, args.concurrency, args.seconds, True)
+            repeated = throughput(base, queries, args.top_k, args.concurrency, args.seconds, False)
+            out.update({f"distinct_{k}": v for k, v in distinct.items()})
+            out.update({f"repeated_{k}": v for k, v in repeated.items()})
+            out["workers"] = args.workers
         finally:
             proc.terminate()
             proc.wait(timeout=10)
