@@ -1,111 +1,43 @@
 """MCP face: `search`, `ask` and `factcheck` as tools with structured output.
 
 Served over stdio (`qa-service mcp`) and over streamable HTTP at `/mcp` on the API app, both
-built on the official `mcp` SDK. The tools call the same core as the HTTP API.
+built on the official `mcp` SDK. The tools call the same core and return the same models as the
+HTTP API, so a chatbot sees one result shape whichever way it connects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 from mcp.server.mcpserver import MCPServer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from qa_service import __version__
-from qa_service.answer import Answerer, ScoredSentence
-from qa_service.search import Filters, Hit
-
-
-class Source(BaseModel):
-    document_id: str
-    kind: str
-    title: str
-    sender: str | None
-    date: str | None
-    registration_number: str | None
-    source_file: str
-    line_start: int
-    line_end: int
-
-
-class Passage(BaseModel):
-    rank: int
-    passage_id: str
-    text: str
-    char_start: int
-    char_end: int
-    score: float = Field(description="Dense cosine similarity with the query")
-    source: Source
-
-
-class Sentence(BaseModel):
-    text: str
-    passage_id: str
-    char_start: int
-    char_end: int
-    similarity: float
-    citation: str
-    source: Source
+from qa_service.answer import Answerer
+from qa_service.api.schemas import SearchHit, SentenceOut
+from qa_service.search import Filters
+from qa_service.serialize import hit_dict, sentence_dict
 
 
 class SearchOutput(BaseModel):
     query: str
-    results: list[Passage]
+    results: list[SearchHit]
     reason: str | None = None
 
 
 class AskOutput(BaseModel):
     question: str
-    answer: Sentence | None
+    answer: SentenceOut | None
     reason: str | None = None
-    supporting: list[Passage]
+    supporting: list[SearchHit]
 
 
 class FactCheckOutput(BaseModel):
     claim: str
     status: Literal["evidence_found", "no_evidence"]
-    evidence: list[Sentence]
+    evidence: list[SentenceOut]
     reason: str | None = None
-
-
-def _source(d: Any) -> Source:
-    return Source(
-        document_id=d.id,
-        kind=d.kind,
-        title=d.title,
-        sender=d.sender,
-        date=d.date,
-        registration_number=d.registration_number,
-        source_file=d.source_file,
-        line_start=d.line_start,
-        line_end=d.line_end,
-    )
-
-
-def _passage(h: Hit) -> Passage:
-    p = h.passage
-    return Passage(
-        rank=h.rank,
-        passage_id=p.id,
-        text=p.text,
-        char_start=p.char_start,
-        char_end=p.char_end,
-        score=round(h.dense, 4),
-        source=_source(h.document),
-    )
-
-
-def _sentence(s: ScoredSentence) -> Sentence:
-    return Sentence(
-        text=s.text,
-        passage_id=s.passage_id,
-        char_start=s.char_start,
-        char_end=s.char_end,
-        similarity=round(s.similarity, 4),
-        citation=s.citation,
-        source=_source(s.document),
-    )
 
 
 def _check(text: str, limit: int = 2000) -> str:
@@ -137,7 +69,9 @@ def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
         res = a.search.search(
             _check(query), top_k=max(1, min(top_k, 50)), filters=Filters(kind=[kind] if kind else None, sender=sender)
         )
-        return SearchOutput(query=res.query, results=[_passage(h) for h in res.hits], reason=res.reason)
+        return SearchOutput(
+            query=res.query, results=[SearchHit.model_validate(hit_dict(h)) for h in res.hits], reason=res.reason
+        )
 
     @server.tool(
         description="Answer a question with the best sentence from the documents and its citation; "
@@ -147,9 +81,9 @@ def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
         res = answerer().ask(_check(question), top_k=max(1, min(top_k, 50)))
         return AskOutput(
             question=res.question,
-            answer=_sentence(res.answer) if res.answer else None,
+            answer=SentenceOut.model_validate(sentence_dict(res.answer)) if res.answer else None,
             reason=res.reason,
-            supporting=[_passage(h) for h in res.supporting],
+            supporting=[SearchHit.model_validate(hit_dict(h)) for h in res.supporting],
         )
 
     @server.tool(
@@ -161,7 +95,7 @@ def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
         return FactCheckOutput(
             claim=res.claim,
             status="evidence_found" if res.status == "evidence_found" else "no_evidence",
-            evidence=[_sentence(e) for e in res.evidence],
+            evidence=[SentenceOut.model_validate(sentence_dict(e)) for e in res.evidence],
             reason=res.reason,
         )
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,48 +19,15 @@ import pytest
 
 from qa_service.answer import Answerer, citation, dutch_date
 from tests.conftest import PACKAGE_ROOT, make_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.server import running_server
 
 
 @pytest.fixture(scope="module")
 def real_server(real_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`qa-service serve` on loopback with the real E5 index, configured as a user would."""
-    port = free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "QA_INDEX_DIR": str(real_index),
-        "QA_LOG_LEVEL": "WARNING",
-        "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c")),
-    }
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_service", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=10) as c:
-            for _ in range(300):
-                try:
-                    if c.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            else:
-                raise AssertionError("server not ready")
+    env = {"QA_INDEX_DIR": str(real_index), "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c"))}
+    with running_server(env, tmp_path_factory.mktemp("log")) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

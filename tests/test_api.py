@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +13,7 @@ from fastapi.testclient import TestClient
 from qa_service.api.app import create_app
 from qa_service.config import Settings
 from tests.conftest import make_settings
+from tests.server import running_server
 
 
 def wait_ready(get, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -37,39 +35,16 @@ def client(hashing_index: Path) -> Iterator[TestClient]:
         yield c
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(hashing_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn process on loopback, configured through QA_* variables as a user would."""
-    port = free_port()
     env = {
-        "PATH": "/usr/bin:/bin",
         "QA_INDEX_DIR": str(hashing_index),
         "QA_ENCODER": "hashing",
-        "QA_LOG_LEVEL": "WARNING",
         "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c")),
     }
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_service", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=10) as c:
-            wait_ready(c.get)
+    with running_server(env, tmp_path_factory.mktemp("log")) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def assert_envelope(r: httpx.Response, status: int, code: str | None = None) -> None:

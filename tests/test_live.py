@@ -8,8 +8,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +27,7 @@ from qa_service.encoders import HashingEncoder
 from qa_service.store.index import current_version, load_index
 from qa_service.store.live import apply_changes
 from tests.conftest import make_settings
+from tests.server import running_server
 
 KEY = "test-key"
 AUTH = {"x-api-key": KEY}
@@ -283,89 +282,64 @@ def test_full_rebuild_keeps_ingested_and_deleted(index_copy: Path) -> None:
     assert any(d.sender == "Zeehondenzorg" for d in docs.values())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_readers_under_load_during_50_updates_on_two_workers(index_copy: Path, tmp_path: Path) -> None:
-    port = free_port()
     env = {
-        "PATH": "/usr/bin:/bin",
         "QA_INDEX_DIR": str(index_copy),
         "QA_ENCODER": "hashing",
         "QA_API_KEY": KEY,
-        "QA_LOG_LEVEL": "WARNING",
         "QA_CACHE_DIR": str(tmp_path / "cache"),
         "QA_RELOAD_INTERVAL": "0.2",
     }
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qa_service", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     errors: list[str] = []
     stop = threading.Event()
     served = 0
 
-    def reader() -> None:
-        nonlocal served
-        with httpx.Client(base_url=base, timeout=30) as c:
-            while not stop.is_set():
-                r = c.post("/v1/search", json={"query": "zorg voor zeehonden", "top_k": 5, "min_score": -1})
-                if r.status_code != 200 or len(r.json()["results"]) != 5:
-                    errors.append(f"{r.status_code} {r.text[:200]}")
-                served += 1
+    with running_server(env, tmp_path / "log", workers=2) as base:
 
-    try:
-        with httpx.Client(base_url=base, timeout=60) as c:
-            for _ in range(300):
-                try:
-                    if c.get("/readyz").status_code == 200:
+        def reader() -> None:
+            nonlocal served
+            with httpx.Client(base_url=base, timeout=30) as c:
+                while not stop.is_set():
+                    r = c.post("/v1/search", json={"query": "zorg voor zeehonden", "top_k": 5, "min_score": -1})
+                    if r.status_code != 200 or len(r.json()["results"]) != 5:
+                        errors.append(f"{r.status_code} {r.text[:200]}")
+                    served += 1
+
+        threads = [threading.Thread(target=reader) for _ in range(2)]
+        try:
+            with httpx.Client(base_url=base, timeout=60) as c:
+                start_docs = c.get("/readyz").json()["documents"]
+                for t in threads:
+                    t.start()
+                added: list[str] = []
+                for n in range(50):
+                    if n % 2 == 0 or not added:
+                        text = "\n".join(LETTER).replace("Waddenzee", f"Waddenzee (versie {n})")
+                        r = c.post("/v1/documents", files={"file": (f"b{n}.txt", text.encode())}, headers=AUTH)
+                        assert r.status_code == 201, r.text
+                        added += r.json()["documents"]
+                    else:
+                        r = c.delete(f"/v1/documents/{added.pop(0)}", headers=AUTH)
+                        assert r.status_code == 200, r.text
+                stop.set()
+                for t in threads:
+                    t.join()
+                final = load_index(index_copy)
+                assert len(final.documents) == start_docs + len(added)
+                assert len({p.id for p in final.passages}) == len(final.passages)
+                # Every worker moves to the final version within a few polls.
+                deadline = time.time() + 10
+                while time.time() < deadline:
+                    if {c.get("/readyz").json()["version"] for _ in range(10)} == {final.version}:
                         break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            start_docs = c.get("/readyz").json()["documents"]
-            threads = [threading.Thread(target=reader) for _ in range(2)]
-            for t in threads:
-                t.start()
-            added: list[str] = []
-            for n in range(50):
-                if n % 2 == 0 or not added:
-                    text = "\n".join(LETTER).replace("Waddenzee", f"Waddenzee (versie {n})")
-                    r = c.post("/v1/documents", files={"file": (f"b{n}.txt", text.encode())}, headers=AUTH)
-                    assert r.status_code == 201, r.text
-                    added += r.json()["documents"]
-                else:
-                    r = c.delete(f"/v1/documents/{added.pop(0)}", headers=AUTH)
-                    assert r.status_code == 200, r.text
+                    time.sleep(0.2)
+                versions = {c.get("/readyz").json()["version"] for _ in range(20)}
+                assert versions == {final.version}
+        finally:
             stop.set()
             for t in threads:
-                t.join()
-            final = load_index(index_copy)
-            assert len(final.documents) == start_docs + len(added)
-            assert len({p.id for p in final.passages}) == len(final.passages)
-            # Every worker moves to the final version.
-            deadline = time.time() + 10
-            seen: set[str] = set()
-            while time.time() < deadline:
-                seen.add(c.get("/readyz").json()["version"])
-                if seen == {final.version} and len(seen) == 1:
-                    break
-                seen.clear()
-                time.sleep(0.2)
-            versions = {httpx.get(base + "/readyz").json()["version"] for _ in range(20)}
-            assert versions == {final.version}
-    finally:
-        stop.set()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
+                if t.is_alive():
+                    t.join()
     assert not errors, errors[:3]
     assert served > 20
 
