@@ -84,6 +84,7 @@ function applyLang() {
 
 function setStatus(text, isError = false) {
   const s = $("status");
+  s.classList.remove("visually-hidden");
   s.textContent = text;
   s.classList.toggle("error", isError);
   s.setAttribute("role", isError ? "alert" : "status");
@@ -268,7 +269,9 @@ async function run(s) {
     }
     $("results").hidden = false;
     $("results-heading").textContent = heading;
+    // The status line repeats the outcome for screen readers; sighted users read the heading.
     setStatus(heading);
+    $("status").classList.add("visually-hidden");
   } catch (err) {
     $("results").hidden = true;
     setStatus(`${t("error")}: ${err.message}`, true);
