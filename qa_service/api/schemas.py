@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Kind = Literal["letter", "attachment", "reply", "agreement_section"]
+
+
+def _non_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("text is blank")
+    return v
+
+
+# A question, claim or query: at least one non-space character.
+NonBlank = Annotated[str, AfterValidator(_non_blank)]
 
 
 class Strict(BaseModel):
@@ -37,20 +47,13 @@ class SearchFilters(Strict):
 
 
 class SearchRequest(Strict):
-    query: str = Field(..., min_length=1, description="Question, claim or keywords, in Dutch or English")
+    query: NonBlank = Field(..., min_length=1, description="Question, claim or keywords, in Dutch or English")
     top_k: int = Field(5, ge=1, le=50)
     mode: Literal["hybrid", "semantic", "keyword"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
     min_score: float | None = Field(
         None, ge=-1.0, le=1.0, description="Dense-cosine threshold; default: the calibrated one"
     )
-
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("query is blank")
-        return v
 
 
 class DocumentRef(BaseModel):
@@ -150,29 +153,15 @@ class ErrorBody(BaseModel):
 
 
 class AskRequest(Strict):
-    question: str = Field(..., min_length=1, description="A question in Dutch or English")
+    question: NonBlank = Field(..., min_length=1, description="A question in Dutch or English")
     top_k: int = Field(5, ge=1, le=50, description="Passages to look for the answer in, and to return as support")
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("question is blank")
-        return v
-
 
 class FactCheckRequest(Strict):
-    claim: str = Field(..., min_length=1, description="A statement to find evidence for or against")
+    claim: NonBlank = Field(..., min_length=1, description="A statement to find evidence for or against")
     top_k: int = Field(5, ge=1, le=20, description="Evidence sentences to return at most")
     filters: SearchFilters = Field(default_factory=SearchFilters)
-
-    @field_validator("claim")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("claim is blank")
-        return v
 
 
 class SentenceOut(BaseModel):
