@@ -20,16 +20,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(base: str, timeout: float = 60.0) -> None:
+def wait_ready(base: str, workers: int = 1, timeout: float = 60.0) -> None:
+    """Wait until `workers` distinct worker processes have answered /readyz with 200.
+
+    Each worker loads the index on its own, so one ready answer says nothing about the others;
+    a fresh connection per poll lets the kernel hand it to any worker.
+    """
     deadline = time.time() + timeout
+    ready: set[int] = set()
     while time.time() < deadline:
         try:
-            if httpx.get(base + "/readyz", timeout=5).status_code == 200:
-                return
+            r = httpx.get(base + "/readyz", timeout=5)
+            if r.status_code == 200:
+                ready.add(r.json()["worker"])
+                if len(ready) >= workers:
+                    return
         except httpx.TransportError:
             pass
-        time.sleep(0.1)
-    raise AssertionError(f"server at {base} not ready after {timeout} s")
+        time.sleep(0.05)
+    raise AssertionError(f"server at {base}: {len(ready)} of {workers} workers ready after {timeout} s")
 
 
 @contextlib.contextmanager
@@ -47,7 +56,7 @@ def running_server(env: dict[str, str], log_dir: Path, workers: int = 1) -> Iter
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(base)
+            wait_ready(base, workers)
             yield base
         finally:
             proc.send_signal(signal.SIGTERM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Annotated, Any
 
@@ -88,15 +89,21 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["ops"])
 def readyz(request: Request) -> JSONResponse:
-    """Readiness: 503 until the index is loaded; then its counts, model and build time."""
+    """Readiness: 503 until the index is loaded; then its counts, model and build time.
+
+    `worker` (the process id) lets an operator or a test see each of several workers get ready.
+    """
     try:
         svc = get_service(request)
     except IndexNotReady as e:
-        return JSONResponse({"error": {"code": e.code, "message": e.message, "details": None}}, status_code=503)
+        return JSONResponse(
+            {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
+        )
     m = svc.index.manifest
     return JSONResponse(
         {
             "status": "ready",
+            "worker": os.getpid(),
             "version": m["version"],
             "built_at": m["built_at"],
             "model": m["encoder"],
