@@ -2,7 +2,8 @@
 
 Extractive, no generative model: every sentence in the index has its own vector (built with the
 index), so choosing sentences costs dot products, not encoder calls. A sentence's score is its
-cosine with the question plus a small bonus for shared (stemmed) terms; nothing is returned when
+cosine with the question plus a small bonus for shared (stemmed) terms, less the same-language
+correction search uses; nothing is returned when
 the best sentence does not clear a calibrated cosine threshold.
 """
 
@@ -17,7 +18,7 @@ from qa_service.corpus import Document
 from qa_service.corpus.metadata import MONTHS
 from qa_service.errors import InvalidQuery
 from qa_service.search import Filters, Hit, SearchService
-from qa_service.store.keyword import analyze
+from qa_service.store.keyword import analyze, looks_english
 
 _MONTH_NAMES = {v: k for k, v in MONTHS.items()}
 
@@ -61,7 +62,7 @@ class ScoredSentence:
     char_start: int  # in the document's clean text
     char_end: int
     similarity: float  # cosine of question/claim and sentence
-    score: float  # similarity + term bonus: the ranking key
+    score: float  # similarity - same-language correction + term bonus: the ranking key
     citation: str
 
 
@@ -92,13 +93,15 @@ class Answerer:
         self.min_similarity = min_similarity
         self.term_weight = term_weight
 
-    def _score(self, rows: np.ndarray, qvec: np.ndarray, terms: set[str]) -> list[ScoredSentence]:
+    def _score(self, rows: np.ndarray, qvec: np.ndarray, query: str) -> list[ScoredSentence]:
         idx = self.search.index
         if len(rows) == 0:
             return []
+        terms = set(analyze(query))
         sims = idx.sentence_vectors.vectors(rows) @ qvec
+        keys = sims - self.search.language_penalty(rows, looks_english(query))
         out = []
-        for srow, sim in zip(rows.tolist(), sims.tolist(), strict=True):
+        for srow, sim, key in zip(rows.tolist(), sims.tolist(), keys.tolist(), strict=True):
             prow, a, b = (int(x) for x in idx.sentence_table[srow])
             p = idx.passages[prow]
             doc = idx.documents[p.doc_id]
@@ -112,7 +115,7 @@ class Answerer:
                     a,
                     b,
                     float(sim),
-                    float(sim) + self.term_weight * shared,
+                    float(key) + self.term_weight * shared,
                     citation(doc, idx.documents),
                 )
             )
@@ -128,7 +131,7 @@ class Answerer:
         qvec = res.query_vector
         assert qvec is not None
         rows = np.concatenate([self.search.sentence_rows(h.row) for h in res.hits])
-        cands = self._score(np.unique(rows), qvec, set(analyze(question)))
+        cands = self._score(np.unique(rows), qvec, question)
         best = max(cands, key=lambda s: s.score, default=None)
         if best is None or best.similarity < self.min_similarity:
             sim = best.similarity if best else 0.0
@@ -182,7 +185,7 @@ class Answerer:
         srows = np.flatnonzero(allowed[table[:, 0]]) if len(table) else np.zeros(0, dtype=np.int64)
         _, near = self.search.index.sentence_vectors.search(qvec, 50, srows)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))
-        scored = sorted(self._score(rows, qvec, set(analyze(claim))), key=lambda s: -s.score)
+        scored = sorted(self._score(rows, qvec, claim), key=lambda s: -s.score)
         evidence = [s for s in _dedupe(scored) if s.similarity >= self.min_similarity][:top_k]
         groups: dict[str, list[ScoredSentence]] = {"agreement": [], "letters": []}
         for e in evidence:

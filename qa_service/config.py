@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     max_per_document: int = Field(
         4, ge=0, le=50, description="Passages per document before other documents get their turn (0 = no limit)"
     )
+    language_bias: float = Field(
+        0.01,
+        ge=0.0,
+        le=0.2,
+        description="Cosine taken off texts in the query's language when ranking (the encoder favours them)",
+    )
     fusion_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal-rank fusion")
     candidates: int = Field(100, ge=10, le=2000, description="Candidates each retrieval leg passes to fusion")
     cors_origins: list[str] = Field(

@@ -94,7 +94,9 @@ class SearchService:
         sender_bonus: float = 0.2,
         max_per_document: int = 4,
         query_cache_size: int = 1024,
+        language_bias: float = 0.01,
     ) -> None:
+        self.language_bias = language_bias
         self.max_per_document = max_per_document
         self.query_cache_size = query_cache_size
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -116,6 +118,13 @@ class SearchService:
         self._files = np.array([d.source_file for d in self._doc_of])
         self._sender_terms = _sender_terms(list(index.documents.values()))
         table = index.sentence_table
+        # E5 scores a pair of texts in the same language about 0.01 higher than a pair across
+        # languages (measured in docs/evaluation.md): an English question then prefers the few
+        # English passages of a Dutch corpus over the Dutch passage that answers it.
+        self._passage_en = np.array([looks_english(p.text) for p in index.passages], dtype=bool)
+        self._sentence_en = np.array(
+            [looks_english(self._doc_of[int(r)].text[a:b]) for r, a, b in table.tolist()], dtype=bool
+        )
         order = np.argsort(table[:, 0], kind="stable") if len(table) else np.zeros(0, dtype=np.int64)
         bounds = np.searchsorted(table[order, 0], np.arange(len(index.passages) + 1)) if len(table) else None
         self._sentences_of: list[np.ndarray] = [
@@ -174,7 +183,7 @@ class SearchService:
         sent_best: dict[int, tuple[float, int]] = {}
         kw_top: dict[int, float] = {}
         if mode in ("hybrid", "semantic"):
-            dense_scores, sent_best = self._dense_leg(qvec, rows, n_cand)
+            dense_scores, sent_best = self._dense_leg(qvec, rows, n_cand, looks_english(query))
         if mode in ("hybrid", "keyword"):
             kw_scores = self.index.keyword.scores(query)
             known, unknown = self.index.keyword.known_terms(query)
@@ -244,14 +253,16 @@ class SearchService:
         return SearchResult(query, mode, hits, took, reason, qvec, {"keyword_weight": w_kw})
 
     def _dense_leg(
-        self, qvec: np.ndarray, rows: np.ndarray, n: int
+        self, qvec: np.ndarray, rows: np.ndarray, n: int, english: bool = False
     ) -> tuple[dict[int, float], dict[int, tuple[float, int]]]:
         """Dense candidates: passage cosines, and the best sentence of each passage.
 
         Returns ({row: passage cosine}, {row: (best sentence cosine, sentence row)}); the second
-        is empty when the sentence leg is off.
+        is empty when the sentence leg is off. Cosines of texts in the query's language are
+        lowered by `language_bias` for ranking (see __init__); thresholds use raw cosines.
         """
         pscores, prows = self.index.vectors.search(qvec, n, rows)
+        pscores = pscores - self.language_bias * (self._passage_en[prows] == english)
         table = self.index.sentence_table
         if self.sentence_weight <= 0 or len(table) == 0:
             return {int(r): float(c) for r, c in zip(prows.tolist(), pscores.tolist(), strict=True)}, {}
@@ -259,17 +270,25 @@ class SearchService:
         allowed[rows] = True
         srows_allowed = np.flatnonzero(allowed[table[:, 0]])
         sscores, srows = self.index.sentence_vectors.search(qvec, n * 3, srows_allowed)
+        sscores = sscores - self.language_bias * (self._sentence_en[srows] == english)
         best: dict[int, tuple[float, int]] = {}
-        for sc, sr in zip(sscores.tolist(), srows.tolist(), strict=True):
-            prow = int(table[sr, 0])
+        for i in np.argsort(-sscores, kind="stable").tolist():
+            prow = int(table[srows[i], 0])
             if prow not in best:
-                best[prow] = (sc, sr)
+                best[prow] = (float(sscores[i]), int(srows[i]))
         pcos = {int(r): float(c) for r, c in zip(prows.tolist(), pscores.tolist(), strict=True)}
         missing = [r for r in best if r not in pcos]
         if missing:
-            for r, c in zip(missing, (self.index.vectors.vectors(np.array(missing)) @ qvec).tolist(), strict=True):
+            extra = self.index.vectors.vectors(np.array(missing)) @ qvec
+            extra = extra - self.language_bias * (self._passage_en[np.array(missing)] == english)
+            for r, c in zip(missing, extra.tolist(), strict=True):
                 pcos[r] = float(c)
         return pcos, best
+
+    def language_penalty(self, sentence_rows: np.ndarray, english: bool) -> np.ndarray:
+        """The ranking correction for sentences in the query's language (see __init__)."""
+        penalty: np.ndarray = self.language_bias * (self._sentence_en[sentence_rows] == english)
+        return penalty
 
     def _rrf(
         self, dense: dict[int, float], kw: dict[int, float], w_kw: float, sent: dict[int, float] | None = None

@@ -37,6 +37,7 @@ def service_for(index: LoadedIndex, encoder: Encoder, settings: Settings) -> Sea
         fusion=settings.fusion,
         sender_bonus=settings.sender_bonus,
         max_per_document=settings.max_per_document,
+        language_bias=settings.language_bias,
     )
 
 

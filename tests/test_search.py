@@ -66,3 +66,25 @@ def test_highlight_points_into_the_document(svc: SearchService) -> None:
 def test_settings_defaults() -> None:
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     assert s.encoder == "e5" and s.default_top_k == 5
+
+
+def test_language_bias_lowers_texts_in_the_query_language_for_ranking_only(hashing_index) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_settings
+
+    plain = open_service(make_settings(hashing_index, language_bias=0.0))
+    biased = open_service(make_settings(hashing_index, language_bias=0.05))
+    english_rows = [i for i, e in enumerate(biased._passage_en) if e]
+    assert english_rows, "the bundled corpus has a few English passages"
+    q = "What does the committee recommend on water knowledge?"
+    qvec = plain.encode_query(q)
+    rows = plain.allowed_rows(Filters())
+    d0, _ = plain._dense_leg(qvec, rows, 2000, english=True)
+    d1, _ = biased._dense_leg(qvec, rows, 2000, english=True)
+    for r in d0:
+        expected = d0[r] - (0.05 if biased._passage_en[r] else 0.0)
+        assert d1[r] == pytest.approx(expected, abs=1e-6)
+    # Scores people see, and the relevance threshold, stay raw cosines.
+    h0 = plain.search(q, top_k=3, min_score=-1).hits
+    h1 = biased.search(q, top_k=50, min_score=-1).hits
+    raw = {h.row: h.dense for h in h0}
+    assert all(h.dense == pytest.approx(raw[h.row]) for h in h1 if h.row in raw)
