@@ -40,7 +40,7 @@ def citation(doc: Document, documents: dict[str, Document] | None = None) -> str
             f", kenmerk {doc.registration_number}" if doc.registration_number else "",
         )
     )
-    who = doc.sender or "onbekende afzender"
+    who = doc.sender_short or "onbekende afzender"
     if doc.kind == "agreement_section":
         return "Coalitieakkoord, " + " > ".join(doc.heading_path) if doc.heading_path else "Coalitieakkoord"
     if doc.kind == "reply":

@@ -116,7 +116,7 @@ class SearchService:
         self._dates = np.array([d.date or "" for d in self._doc_of])
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
-        self._sender_terms = _sender_terms(list(index.documents.values()))
+        self._sender_terms = _sender_terms(list(index.documents.values()), [p.text for p in index.passages])
         table = index.sentence_table
         # E5 scores a pair of texts in the same language about 0.01 higher than a pair across
         # languages (measured in docs/evaluation.md): an English question then prefers the few
@@ -380,8 +380,12 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"\w[\w()-]*\w|\w", text.lower()) if len(w) >= 2}
 
 
-def _sender_terms(docs: list[Document]) -> set[str]:
-    """Words that identify a sender: in few senders' names, not stopwords or generic nouns."""
+def _sender_terms(docs: list[Document], passages: list[str], max_passage_share: float = 0.02) -> set[str]:
+    """Words that identify a sender: in few senders' names and in few passages.
+
+    A word of a sender's name that stands in more than 1 in 50 passages ("kinderen", "water",
+    "werk") names a topic as often as the sender, and a query using it is not about that sender.
+    """
     from qa_service.store.keyword import _STOP
 
     senders = {d.sender for d in docs if d.sender and d.kind in DEFAULT_KINDS}
@@ -390,7 +394,13 @@ def _sender_terms(docs: list[Document]) -> set[str]:
         for w in _words(s):
             freq[w] = freq.get(w, 0) + 1
     limit = max(1, len(senders) // 10)
-    return {w for w, n in freq.items() if n <= limit and w not in _STOP and len(w) >= 3 and not w.isdigit()}
+    cands = {w for w, n in freq.items() if n <= limit and w not in _STOP and len(w) >= 3 and not w.isdigit()}
+    seen = dict.fromkeys(cands, 0)
+    for text in passages:
+        for w in cands & set(_words(text)):
+            seen[w] += 1
+    cap = max(1.0, max_passage_share * len(passages))
+    return {w for w in cands if seen[w] <= cap}
 
 
 def _ms(t0: float) -> float:

@@ -142,3 +142,24 @@ def test_offsets_and_lines_are_consistent(docs: list[Document]) -> None:
         for p in d.paragraphs:
             assert d.text[p.char_start : p.char_end] == p.text
         assert re.search(r"\w", d.text)
+
+
+def test_joint_letter_names_every_signing_organisation(docs: list[Document]) -> None:
+    d = by_reg(docs, "202500791")
+    assert d.sender is not None
+    orgs = d.sender.split(", ")
+    assert len(orgs) >= 10 and "ActiZ" in orgs and "VNO-NCW" in orgs
+    assert d.title.startswith("Brief van ") and "andere organisaties" in d.title
+    assert len(d.title) < 200
+
+
+def test_signatory_list_rule() -> None:
+    from qa_service.corpus.letters import _signatory_orgs
+
+    lines = [
+        "Jan Jansen, voorzitter Vereniging Een",
+        "Piet de Vries, directeur-bestuurder TWEE",
+        "Els Bos, bestuurslid van de Stichting Drie",
+    ]
+    assert _signatory_orgs(lines) == ["Vereniging Een", "TWEE", "Stichting Drie"]
+    assert _signatory_orgs(lines[:2]) == []  # two signatures are a normal letter's, not a list

@@ -282,8 +282,26 @@ def _org_line(text: str) -> str | None:
     return None
 
 
+# One line of a list of signatories: "Anneke Westerlaken, voorzitter ActiZ".
+_SIGNATORY = re.compile(
+    r"^[A-Z][\w.'\- ]{2,60},\s*(?:\S*(?:voorzitter|directeur|bestuurder|bestuurslid|secretaris|president"
+    r"|ceo|lid|wethouder|burgemeester)\S*\s+)+(?:van\s+(?:de|het)\s+)?(?P<org>\S.{1,80})$",
+    re.I,
+)
+
+
+def _signatory_orgs(lines: list[str]) -> list[str]:
+    """The organisations of a joint letter's list of signatories (three or more), in order."""
+    orgs = [m.group("org").strip(" .,") for t in lines if (m := _SIGNATORY.match(t))]
+    return list(dict.fromkeys(orgs)) if len(orgs) >= 3 else []
+
+
 def _sender_from_text(item_lines: list[str], letterhead: list[str]) -> str | None:
-    """Best-effort sender when no reply names it: `namens ...`, the signature, or the letterhead."""
+    """Best-effort sender when no reply names it: `namens ...`, the signature, or the letterhead.
+
+    A joint letter signed by a list of people "Name, role Organisation" gets all organisations,
+    comma-separated (titles and citations shorten the list).
+    """
     text_lines = [clean_inline(x) for x in item_lines]
     for t in text_lines:
         m = re.search(r"\bnamens\s+(?:de\s+|het\s+)?([A-Z][\w()&.\- ]{1,60})", t)
@@ -291,6 +309,9 @@ def _sender_from_text(item_lines: list[str], letterhead: list[str]) -> str | Non
             return m.group(1).strip()
     closing = next((i for i, t in enumerate(text_lines) if CLOSING.match(t)), None)
     if closing is not None:
+        orgs = _signatory_orgs([t for t in text_lines[closing + 1 : closing + 80] if t])
+        if orgs:
+            return ", ".join(orgs)
         for t in [t for t in text_lines[closing + 1 : closing + 10] if t][:5]:
             org = _org_line(t)
             if org:

@@ -67,10 +67,20 @@ class Document:
             self.title = self._default_title()
         self._text = "\n\n".join(p.text for p in self.paragraphs)
 
+    @property
+    def sender_short(self) -> str | None:
+        """The sender for titles and citations: a joint letter's long list cut to three names."""
+        if not self.sender:
+            return None
+        parts = self.sender.split(", ")
+        if len(parts) <= 3:
+            return self.sender
+        return f"{', '.join(parts[:3])} en {len(parts) - 3} andere organisaties"
+
     def _default_title(self) -> str:
         if self.kind == "agreement_section":
             return " > ".join(self.heading_path) or "Coalitieakkoord"
-        who = self.sender or "onbekende afzender"
+        who = self.sender_short or "onbekende afzender"
         if self.kind == "reply":
             return f"Antwoord van de informateur aan {who}"
         if self.kind == "attachment":
