@@ -64,6 +64,9 @@ class Hit:
     dense: float
     keyword: float
     highlight: Highlight | None = None
+    # Lower-ranked passages with (nearly) the same words, left out of the list: a paragraph the
+    # agreement repeats, a letter enclosed again as an attachment.
+    duplicates: list[tuple[Passage, Document]] = field(default_factory=list)
 
 
 @dataclass
@@ -95,7 +98,9 @@ class SearchService:
         max_per_document: int = 4,
         query_cache_size: int = 1024,
         language_bias: float = 0.01,
+        duplicate_overlap: float = 0.6,
     ) -> None:
+        self.duplicate_overlap = duplicate_overlap
         self.language_bias = language_bias
         self.max_per_document = max_per_document
         self.query_cache_size = query_cache_size
@@ -116,6 +121,7 @@ class SearchService:
         self._dates = np.array([d.date or "" for d in self._doc_of])
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
+        self._shingles = [_shingles(p.text) for p in index.passages]
         self._sender_terms = _sender_terms(list(index.documents.values()), [p.text for p in index.passages])
         table = index.sentence_table
         # E5 scores a pair of texts in the same language about 0.01 higher than a pair across
@@ -220,14 +226,26 @@ class SearchService:
         order = sorted(fused, key=lambda r: -fused[r])
         if self.max_per_document:
             order = _diversify(order, [self._doc_of[r].id for r in order], self.max_per_document)
-        cand = np.array(order[: max(top_k * 3, top_k)], dtype=np.int64)
-        dense = self.index.vectors.vectors(cand) @ qvec if len(cand) else np.zeros(0)
         terms = set(analyze(query))
         hits: list[Hit] = []
-        for r, d in zip(cand.tolist(), dense.tolist(), strict=True):
+        best_dense = -1.0
+        # Look at 3 x top_k candidates, as many more as were folded into a better hit as its
+        # near-duplicates: a repeated paragraph must not push a distinct passage out of the list.
+        budget = max(top_k * 3, top_k)
+        dense_of = self.index.vectors.vectors(np.array(order[: budget * 3], dtype=np.int64)) @ qvec
+        for i, r in enumerate(order[: budget * 3]):
+            if i >= budget or len(hits) == top_k:
+                break
+            d = float(dense_of[i])
+            best_dense = max(best_dense, d)
             if d < threshold:
                 continue
             p = self.index.passages[r]
+            twin = self._duplicate_of(r, hits)
+            if twin is not None:
+                twin.duplicates.append((p, self._doc_of[r]))
+                budget += 1
+                continue
             hits.append(
                 Hit(
                     len(hits) + 1,
@@ -235,18 +253,16 @@ class SearchService:
                     p,
                     self._doc_of[r],
                     fused[r],
-                    float(d),
+                    d,
                     float(kw_scores[r]) if len(kw_scores) else 0.0,
                     _highlight(p, terms),
                 )
             )
-            if len(hits) == top_k:
-                break
         reason = None
         if not hits:
             reason = (
                 f"no passage is similar enough to the query (best dense cosine "
-                f"{float(dense.max()) if len(dense) else 0.0:.3f} < threshold {threshold:.2f})"
+                f"{max(best_dense, 0.0):.3f} < threshold {threshold:.2f})"
             )
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
@@ -284,6 +300,23 @@ class SearchService:
             for r, c in zip(missing, extra.tolist(), strict=True):
                 pcos[r] = float(c)
         return pcos, best
+
+    def _duplicate_of(self, row: int, hits: list[Hit]) -> Hit | None:
+        """The kept hit of another document that says (nearly) what passage `row` says, if any.
+
+        Near-duplicate: the share of the shorter passage's word 5-grams found in the other is at
+        least `duplicate_overlap`. Passages of one document overlap by design (a sentence
+        carried over at a split) and are kept apart by the per-document cap instead.
+        """
+        a = self._shingles[row]
+        if not a or self.duplicate_overlap > 1.0:
+            return None
+        doc = self._doc_of[row].id
+        for h in hits:
+            b = self._shingles[h.row]
+            if b and h.document.id != doc and len(a & b) >= self.duplicate_overlap * min(len(a), len(b)):
+                return h
+        return None
 
     def language_penalty(self, sentence_rows: np.ndarray, english: bool) -> np.ndarray:
         """The ranking correction for sentences in the query's language (see __init__)."""
@@ -401,6 +434,15 @@ def _sender_terms(docs: list[Document], passages: list[str], max_passage_share: 
             seen[w] += 1
     cap = max(1.0, max_passage_share * len(passages))
     return {w for w in cands if seen[w] <= cap}
+
+
+def _shingles(text: str) -> frozenset[int]:
+    """Hashed word 5-grams: two passages sharing half of theirs say the same thing."""
+    words = _TOKEN_RE.findall(text.lower())
+    return frozenset(hash(tuple(words[i : i + 5])) for i in range(len(words) - 4))
+
+
+_TOKEN_RE = re.compile(r"\w+")
 
 
 def _ms(t0: float) -> float:

@@ -46,6 +46,7 @@ def hit_dict(h: Hit) -> dict[str, Any]:
         },
         "scores": {"fused": round(h.fused, 6), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4)},
         "document": document_ref(h.document),
+        "duplicates": [{"passage_id": p.id, "document": document_ref(d)} for p, d in h.duplicates],
     }
 
 

@@ -67,7 +67,18 @@ def test_search_response_shape(client: TestClient) -> None:
     body = r.json()
     assert set(body) == {"query", "mode", "took_ms", "results", "reason", "index"}
     hit = body["results"][0]
-    assert set(hit) == {"rank", "passage_id", "text", "char_start", "char_end", "highlight", "scores", "document"}
+    assert set(hit) == {
+        "rank",
+        "passage_id",
+        "text",
+        "char_start",
+        "char_end",
+        "highlight",
+        "scores",
+        "document",
+        "duplicates",
+    }
+    assert isinstance(hit["duplicates"], list)
     assert set(hit["scores"]) == {"fused", "dense", "keyword"}
     for key in ("id", "kind", "title", "sender", "date", "registration_number", "source_file", "heading_path"):
         assert key in hit["document"]

@@ -63,3 +63,22 @@ def test_dev_set_quality_floor(real_index: Path, tmp_path: Path) -> None:
     s = json.loads(out.stdout.strip().splitlines()[-1])
     assert s["recall@5"] >= 0.80 and s["mrr@10"] >= 0.60
     assert len(run.read_text().splitlines()) == 30
+
+
+def test_near_duplicates_of_other_documents_are_folded_into_the_better_hit(real_service) -> None:  # type: ignore[no-untyped-def]
+    svc = real_service
+    # The Kieswet letter is in the bundle twice: as the letter and as the copy enclosed with it.
+    q = "Met deze brief wend ik mij tot U om mijn zorg uit te spreken over de huidige werking van de Tweede Kamer"
+    res = svc.search(q, top_k=10, min_score=-1)
+    folded = [h for h in res.hits if h.duplicates]
+    assert folded, "the repeated letter text is shown once"
+    shown = {h.row for h in res.hits}
+    for h in folded:
+        for p, d in h.duplicates:
+            assert d.id != h.document.id and p.id not in {x.passage.id for x in res.hits}
+    # No two hits of different documents say the same thing.
+    for a in res.hits:
+        for b in res.hits:
+            if a.row < b.row and a.document.id != b.document.id:
+                assert svc._duplicate_of(b.row, [a]) is None
+    assert len(res.hits) == 10 and len(shown) == 10

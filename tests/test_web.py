@@ -97,6 +97,16 @@ def test_search_mode_and_kind_filter(page) -> None:  # type: ignore[no-untyped-d
     assert "kind=agreement_section" in page.url
 
 
+def test_repeated_text_is_shown_once_with_links_to_its_other_places(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Met deze brief wend ik mij tot U om mijn zorg uit te spreken over de Tweede Kamer", mode="search")
+    page.wait_for_selector("#hits li")
+    also = page.locator("#hits .also").first
+    assert "Dezelfde tekst staat ook in" in also.inner_text()
+    also.locator("a").first.click()
+    page.wait_for_selector("#cited")
+    assert "Kieswet" in page.locator("#doc-text").inner_text()
+
+
 def test_document_view_highlights_and_scrolls_to_the_passage(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "Wat vraagt de NVZ van het nieuwe kabinet?", mode="search")
     page.locator("#hits a.open").first.click()

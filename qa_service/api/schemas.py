@@ -86,6 +86,11 @@ class Scores(BaseModel):
     keyword: float = Field(description="BM25 score of the passage for the query (0 = no shared term)")
 
 
+class DuplicateRef(BaseModel):
+    passage_id: str
+    document: DocumentRef
+
+
 class SearchHit(BaseModel):
     rank: int
     passage_id: str
@@ -95,6 +100,10 @@ class SearchHit(BaseModel):
     highlight: HighlightOut | None
     scores: Scores
     document: DocumentRef
+    duplicates: list[DuplicateRef] = Field(
+        default_factory=list,
+        description="Lower-ranked passages of other documents with (nearly) the same text, left out of the list",
+    )
 
 
 class IndexInfo(BaseModel):

@@ -25,6 +25,7 @@ const I18N = {
     letters: "Brieven en bijlagen", sender: "Afzender", date: "Datum", subject: "Onderwerp",
     section: "Hoofdstuk", reg: "Kenmerk", kind: "Soort", source: "Bron", lines: "regels",
     copy: "Kopieer bronvermelding", copied: "Bronvermelding gekopieerd.", open: "Open document",
+    alsoIn: "Dezelfde tekst staat ook in:",
     strong: "sterk verband met uw vraag", fair: "redelijk verband met uw vraag", weak: "zwak verband met uw vraag",
     loadingDoc: "Document laden…", cited: "Geciteerde passage", error: "Er ging iets mis",
     kinds: { letter: "brief", attachment: "bijlage", reply: "antwoord informateur", agreement_section: "coalitieakkoord" },
@@ -52,6 +53,7 @@ const I18N = {
     letters: "Letters and attachments", sender: "Sender", date: "Date", subject: "Subject",
     section: "Section", reg: "Reference", kind: "Type", source: "Source", lines: "lines",
     copy: "Copy citation", copied: "Citation copied.", open: "Open document",
+    alsoIn: "The same text also appears in:",
     strong: "strongly related to your question", fair: "fairly related to your question", weak: "weakly related to your question",
     loadingDoc: "Loading document…", cited: "Cited passage", error: "Something went wrong",
     kinds: { letter: "letter", attachment: "attachment", reply: "informateur's reply", agreement_section: "coalition agreement" },
@@ -197,6 +199,11 @@ function hitItem(h, markRange) {
     metaList(doc),
     el("p", { class: "passage" }, marked(h.text, a, b)),
     el("p", {}, strength(h.scores.dense)),
+    (h.duplicates || []).length
+      ? el("p", { class: "also" }, t("alsoIn"), " ",
+           ...h.duplicates.flatMap((d, i) => [i ? "; " : "",
+             el("a", { href: docLink(d.document.id, d.passage_id), "data-doc": d.document.id, "data-passage": d.passage_id }, d.document.title)]))
+      : null,
     el("div", { class: "actions" },
       el("a", { href: docLink(doc.id, h.passage_id), "data-doc": doc.id, "data-passage": h.passage_id, class: "open" }, t("open")),
       el("button", { type: "button", class: "secondary", onclick: () => copyText(cite) }, t("copy"))));
