@@ -103,6 +103,11 @@ def test_agreement_sections_have_heading_paths(docs: list[Document]) -> None:
     paths = [" > ".join(s.heading_path) for s in sections]
     assert "Grote keuzes voor Nederland > Bouwen en wonen > Bouwen: ruim baan voor nieuwe huizen" in paths
     assert any(p.endswith("Budgettaire afspraken") for p in paths)
+    # A part opens a page and its first chapter's title follows at once; a section title followed
+    # at once by another title gets a subsection, not a part of its own.
+    assert "Nederland werkt > Goed onderwijs en wetenschap" in paths
+    assert "Nederland werkt > Werk en zekerheid > Meer ruimte op de arbeidsmarkt > Werkagenda korte termijn" in paths
+    assert not any(p.startswith("Meer ruimte op de arbeidsmarkt") for p in paths)
 
 
 def test_clean_text_has_no_markup_or_postal_noise(docs: list[Document]) -> None:

@@ -3,8 +3,9 @@
 The text has no font information, so headings are recognised by layout: a short title-like line
 after a structural gap (a whitespace-only line, a page number, or a page start glued to the
 previous line), followed by a line that starts a sentence or a list. Levels are inferred: a heading
-immediately followed by another heading is a part; a heading that opens a page is a chapter;
-any other heading is a section.
+that opens a page and is followed at once by another heading is a part; any other heading that
+opens a page is a chapter; the rest are sections, and a heading right after a section's heading
+is a subsection.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def parse_structured(lines: list[str], source_file: str, stem: str, title: str |
     part: str | None = None
     chapter: str | None = None
     section: str | None = None
+    subsection: str | None = None
+    prev_level = ""
     cur_doc: Document | None = None
     para: list[str] = []
     prev_line: _Line | None = None
@@ -142,15 +145,20 @@ def parse_structured(lines: list[str], source_file: str, stem: str, title: str |
             close_doc(prev_line.no if prev_line else line.no)
             next_is_heading = k + 1 < len(tl) and heads[k + 1]
             prev_heading = k > 0 and heads[k - 1]
-            if next_is_heading and not prev_heading:
-                part, chapter, section = line.text, None, None
-            elif line.page_start or (prev_heading and part is not None) or k == 0 or chapter is None:
+            if next_is_heading and not prev_heading and (line.page_start or k == 0):
+                # A part title opens a page and is followed at once by its first chapter's.
+                part, chapter, section, subsection, level = line.text, None, None, None, "part"
+            elif prev_heading and prev_level == "section":
+                subsection, level = line.text, "subsection"
+            elif line.page_start or (prev_heading and prev_level == "part") or k == 0 or chapter is None:
                 # Without font sizes a top-level chapter on a new page cannot be told from a
                 # chapter of the current part; it stays under the current part.
-                chapter, section = line.text, None
+                chapter, section, subsection, level = line.text, None, None, "chapter"
             else:
-                section = line.text
-            path = [x for x in (part, chapter, section) if x]
+                # A section title followed at once by another title has subsections.
+                section, subsection, level = line.text, None, "section"
+            prev_level = level
+            path = [x for x in (part, chapter, section, subsection) if x]
             cur_doc = new_section(line, path)
             prev_line = line
             continue
