@@ -182,6 +182,7 @@ class SearchService:
             return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")
 
         qvec: np.ndarray = self.encode_query(query) if query_vector is None else query_vector
+        english = looks_english(query)
         n_cand = max(self.candidates, top_k * 4)
         kw_scores = np.zeros(0, dtype=np.float32)
         coverage = 0.0
@@ -189,7 +190,7 @@ class SearchService:
         sent_best: dict[int, tuple[float, int]] = {}
         kw_top: dict[int, float] = {}
         if mode in ("hybrid", "semantic"):
-            dense_scores, sent_best = self._dense_leg(qvec, rows, n_cand, looks_english(query))
+            dense_scores, sent_best = self._dense_leg(qvec, rows, n_cand, english)
         if mode in ("hybrid", "keyword"):
             kw_scores = self.index.keyword.scores(query)
             known, unknown = self.index.keyword.known_terms(query)
@@ -204,7 +205,7 @@ class SearchService:
         # knows, and drops for English: an English question shares few terms with Dutch text,
         # and its BM25 ranking is then noise that plain fusion would let drown the dense leg.
         w_kw = self.keyword_weight * coverage**2 if mode == "hybrid" else 1.0
-        if mode == "hybrid" and looks_english(query):
+        if mode == "hybrid" and english:
             w_kw *= 0.1
         if mode == "keyword":
             fused = dict(kw_top)
@@ -214,7 +215,7 @@ class SearchService:
         elif self.fusion == "rrf":
             fused = self._rrf(dense_scores, kw_top, w_kw, {r: v[0] for r, v in sent_best.items()})
         else:
-            fused = self._convex(qvec, dense_scores, kw_top, w_kw)
+            fused = self._convex(qvec, dense_scores, kw_top, w_kw, english)
         # A query that names a sender ("Wat vraagt de NVZ ...") is about that sender's documents.
         named = [t for t in _words(query) if t in self._sender_terms]
         if named and mode == "hybrid" and fused:
@@ -293,13 +294,16 @@ class SearchService:
             if prow not in best:
                 best[prow] = (float(sscores[i]), int(srows[i]))
         pcos = {int(r): float(c) for r, c in zip(prows.tolist(), pscores.tolist(), strict=True)}
-        missing = [r for r in best if r not in pcos]
-        if missing:
-            extra = self.index.vectors.vectors(np.array(missing)) @ qvec
-            extra = extra - self.language_bias * (self._passage_en[np.array(missing)] == english)
-            for r, c in zip(missing, extra.tolist(), strict=True):
-                pcos[r] = float(c)
+        pcos.update(self._passage_cosines([r for r in best if r not in pcos], qvec, english))
         return pcos, best
+
+    def _passage_cosines(self, rows: list[int], qvec: np.ndarray, english: bool) -> dict[int, float]:
+        """Ranking cosines of passages no leg scored yet, with the same-language correction."""
+        if not rows:
+            return {}
+        arr = np.array(rows, dtype=np.int64)
+        cos = self.index.vectors.vectors(arr) @ qvec - self.language_bias * (self._passage_en[arr] == english)
+        return {r: float(c) for r, c in zip(rows, cos.tolist(), strict=True)}
 
     def _duplicate_of(self, row: int, hits: list[Hit]) -> Hit | None:
         """The kept hit of another document that says (nearly) what passage `row` says, if any.
@@ -337,7 +341,9 @@ class SearchService:
             fused[r] = fused.get(r, 0.0) + w_kw / (k + i + 1)
         return fused
 
-    def _convex(self, qvec: np.ndarray, dense: dict[int, float], kw: dict[int, float], w_kw: float) -> dict[int, float]:
+    def _convex(
+        self, qvec: np.ndarray, dense: dict[int, float], kw: dict[int, float], w_kw: float, english: bool = False
+    ) -> dict[int, float]:
         """Convex combination of min-max normalised scores over the union of both legs' candidates.
 
         Unlike rank fusion it keeps how far ahead a leg's best hit is: a passage that BM25 ranks
@@ -346,11 +352,8 @@ class SearchService:
         rows = sorted(set(dense) | set(kw))
         if not rows:
             return {}
-        missing = [r for r in rows if r not in dense]
         d = dict(dense)
-        if missing:
-            for r, c in zip(missing, (self.index.vectors.vectors(np.array(missing)) @ qvec).tolist(), strict=True):
-                d[r] = float(c)
+        d.update(self._passage_cosines([r for r in rows if r not in dense], qvec, english))
         lo = min(dense.values()) if dense else min(d.values())
         hi = max(d.values())
         span = max(hi - lo, 1e-6)
