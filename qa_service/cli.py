@@ -58,8 +58,7 @@ def index_build(ctx: click.Context) -> None:
     from tqdm import tqdm
 
     from qa_service.encoders import make_encoder
-    from qa_service.service import chunking_of
-    from qa_service.store.index import build_index
+    from qa_service.service import build, uses_database
 
     s = _settings(ctx)
     enc = make_encoder(s.encoder, s.encoder_threads)
@@ -71,11 +70,11 @@ def index_build(ctx: click.Context) -> None:
         bar.refresh()
 
     t0 = time.perf_counter()
-    m = build_index(s.corpus_dir, s.index_dir, enc, chunking_of(s), s.cache_dir, progress)
+    m = build(s, enc, progress)
     bar.close()
     click.echo(
         f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages "
-        f"in {time.perf_counter() - t0:.1f} s -> {s.index_dir}"
+        f"in {time.perf_counter() - t0:.1f} s -> {'the database' if uses_database(s) else s.index_dir}"
     )
 
 
@@ -83,9 +82,15 @@ def index_build(ctx: click.Context) -> None:
 @click.pass_context
 def index_info(ctx: click.Context) -> None:
     """Print the live index's manifest."""
+    from qa_service.service import open_store, uses_database
     from qa_service.store.index import current_version
 
     s = _settings(ctx)
+    if uses_database(s):
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(open_store(s, None).info()), indent=2))
+        return
     v = current_version(s.index_dir)
     if v is None:
         raise click.ClickException(f"no index at {s.index_dir}; build it with `qa-service index build`")
@@ -154,9 +159,10 @@ def documents(ctx: click.Context, as_json: bool, with_text: bool, from_corpus: b
 
         docs = load_corpus(s.corpus_dir)
     else:
-        from qa_service.store.index import load_index
+        from qa_service.service import open_store
 
-        docs = list(load_index(s.index_dir).documents.values())
+        store = open_store(s, None)  # listing needs no encoder: no model is loaded
+        docs = store.documents(None, None, None, 0, 10**9)[1]
     for d in docs:
         if as_json:
             click.echo(json.dumps(d.to_dict(with_text=with_text), ensure_ascii=False))
@@ -205,8 +211,7 @@ def ingest(
 
     from qa_service.encoders import make_encoder
     from qa_service.ingest import extract_text
-    from qa_service.service import chunking_of
-    from qa_service.store.live import apply_changes
+    from qa_service.service import apply_changes
 
     if date_:
         try:
@@ -220,14 +225,7 @@ def ingest(
     meta = {"kind": kind, "sender": sender, "date": date_, "subject": subject}
     for path in paths:
         text = extract_text(path.name, path.read_bytes())
-        change = apply_changes(
-            s.index_dir,
-            enc,
-            chunking_of(s),
-            s.cache_dir,
-            add_text=(path.name, text, meta),
-            remove={replace_id} if replace_id else None,
-        )
+        change = apply_changes(s, enc, add_text=(path.name, text, meta), remove={replace_id} if replace_id else None)
         state = "unchanged (already indexed)" if change.unchanged else "added"
         click.echo(f"{path}: {state} {', '.join(change.added)} -> version {change.version}")
 
@@ -238,13 +236,10 @@ def ingest(
 def delete(ctx: click.Context, doc_ids: tuple[str, ...]) -> None:
     """Remove documents (and their attachments) from the live index."""
     from qa_service.encoders import make_encoder
-    from qa_service.service import chunking_of
-    from qa_service.store.live import apply_changes
+    from qa_service.service import apply_changes
 
     s = _settings(ctx)
-    change = apply_changes(
-        s.index_dir, make_encoder(s.encoder, s.encoder_threads), chunking_of(s), s.cache_dir, remove=set(doc_ids)
-    )
+    change = apply_changes(s, make_encoder(s.encoder, s.encoder_threads), remove=set(doc_ids))
     click.echo(f"removed {', '.join(change.removed)} -> version {change.version}")
 
 

@@ -96,6 +96,18 @@ class SearchService:
         min_score: float | None = None,
         query_vector: np.ndarray | None = None,
     ) -> SearchResult:
+        with self.store.snapshot():  # every leg and lookup sees one state of the corpus
+            return self._search(query, top_k, mode, filters, min_score, query_vector)
+
+    def _search(
+        self,
+        query: str,
+        top_k: int,
+        mode: Mode,
+        filters: Filters | None,
+        min_score: float | None,
+        query_vector: np.ndarray | None,
+    ) -> SearchResult:
         t0 = time.perf_counter()
         query = query.strip()
         if not query:
