@@ -118,6 +118,16 @@ def _insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
         from pgvector.psycopg import register_vector
 
         register_vector(conn)
+    if vtype == "halfvec":
+        from pgvector import HalfVector
+
+        def vec_of(v: np.ndarray) -> Any:
+            return HalfVector(v)
+    else:
+
+        def vec_of(v: np.ndarray) -> Any:
+            return v
+
     by_id = {d.id: d for d in prep.documents}
     with conn.cursor() as cur:
         cur.executemany(
@@ -162,7 +172,7 @@ def _insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 lengths[-1],
                 ws,
                 Jsonb(p.to_dict()),
-                vec,
+                vec_of(vec),
             )
         )
         ords[p.doc_id] += 1
@@ -187,7 +197,7 @@ def _insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 (d.sender or "").lower(),
                 d.date or "",
                 d.source_file,
-                vec,
+                vec_of(vec),
             )
         )
     cols = "passage_row, start_char, end_char, english, doc_id, kind, sender_lc, date, source_file, embedding"
