@@ -65,6 +65,9 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             words text[] NOT NULL,
             data jsonb NOT NULL,
             embedding {vtype}({dim}) NOT NULL)""",
+        # Vectors stay in the row (a 384-dim float32 vector is 1.5 kB): TOASTed out of line, an
+        # exact scan read three pages per row (measured: 18 ms instead of 2 for 2,000 rows).
+        "ALTER TABLE qa_passages ALTER COLUMN embedding SET STORAGE PLAIN",
         "CREATE INDEX qa_passages_doc ON qa_passages (doc_id, ord)",
         "CREATE INDEX qa_passages_kind ON qa_passages (kind)",
         f"""CREATE TABLE qa_sentences (
@@ -79,6 +82,7 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             date text NOT NULL,
             source_file text NOT NULL,
             embedding {vtype}({dim}) NOT NULL)""",
+        "ALTER TABLE qa_sentences ALTER COLUMN embedding SET STORAGE PLAIN",
         "CREATE INDEX qa_sentences_passage ON qa_sentences (passage_row, start_char)",
         """CREATE TABLE qa_postings (
             term text NOT NULL,
