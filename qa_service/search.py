@@ -235,6 +235,24 @@ class SearchService:
         """Rows of the sentence index that belong to a passage, in text order."""
         return self.store.sentence_rows(passage_row)
 
+    # -- sentence rows, for answer selection (the same on every store) -----------------------
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), dim) float32 vectors of sentence rows."""
+        return self.store.sentence_vectors(rows)
+
+    def sentence_spans(self, rows: np.ndarray) -> list[tuple[int, int, int]]:
+        """(passage row, start, end in the document's text) of each sentence row."""
+        return self.store.sentences(rows)
+
+    def search_sentences(self, qvec: np.ndarray, k: int, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
+        """Top `k` sentence rows (scores, rows) among the sentences of passages passing `filters`."""
+        scores, rows, _ = self.store.search_sentences(qvec, k, filters)
+        return scores, rows
+
+    def passages_at(self, rows: list[int]) -> list[tuple[Passage, Document]]:
+        """Passage rows with their documents."""
+        return self.store.passages(rows)
+
     # -- documents -----------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
         d = self.store.document(doc_id)

@@ -120,13 +120,13 @@ def load_pg(url: str, docs: list[Document], passages: list[Passage], vecs: np.nd
 
     from psycopg.types.json import Jsonb
 
-    from qa_service.store import pg_schema, pg_writes
+    from qa_service.store import pg_rows, pg_schema
     from qa_service.store.index import embedding_text
 
     t0 = time.perf_counter()
     pool = pg_schema.make_pool(url, 2, 30)
     by_id = {d.id: d for d in docs}
-    prep = pg_writes.Prepared(
+    prep = pg_rows.Prepared(
         docs,
         passages,
         [embedding_text(by_id[p.doc_id], p) for p in passages],
@@ -142,7 +142,7 @@ def load_pg(url: str, docs: list[Document], passages: list[Passage], vecs: np.nd
                 "VALUES (1, %s, %s, %s, %s, %s, 'synthetic')",
                 [encoder_name(vecs.shape[1]), vecs.shape[1], vtype, Jsonb(asdict(ChunkingSettings())), 1],
             )
-            added = pg_writes._insert(conn, prep, vtype)
+            added = pg_rows.insert(conn, prep, vtype)
             conn.execute(
                 "UPDATE qa_meta SET n_documents = %s, n_passages = %s, total_length = %s, generation = 1",
                 [added["documents"], added["passages"], added["length"]],

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from qa_service.errors import ConfigurationError, IndexNotFound, StoreUnavailable
+from qa_service.errors import ConfigurationError, IndexNotFound, StoreUnavailable, WritesDisabled
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ def guard() -> Iterator[None]:
         yield
     except psycopg.errors.UndefinedTable as e:
         raise IndexNotFound("the database has no qa-service tables; build it with `qa-service index build`") from e
+    except psycopg.errors.ReadOnlySqlTransaction as e:
+        raise WritesDisabled("this node's database is a read-only replica: send writes to a node on the primary") from e
     except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as e:
         raise StoreUnavailable(f"the database is unavailable: {str(e).strip() or type(e).__name__}") from e
 

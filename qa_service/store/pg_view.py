@@ -23,6 +23,40 @@ if TYPE_CHECKING:
     from qa_service.store.postgres import PostgresStore
 
 
+def max_row(store: PostgresStore, table: str) -> int:
+    with store._conn() as conn:
+        row = conn.execute(f"SELECT coalesce(max(row), 0) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def sentence_passage_column(store: PostgresStore) -> np.ndarray:
+    """Passage row of every sentence row, indexed by sentence row (0 where no row is)."""
+    with store._conn() as conn:
+        got = conn.execute("SELECT row, passage_row FROM qa_sentences").fetchall()
+    out = np.zeros(max((int(r) for r, _ in got), default=0) + 1, dtype=np.int64)
+    for r, p in got:
+        out[int(r)] = int(p)
+    return out
+
+
+def search_sentence_rows(
+    store: PostgresStore, qvec: np.ndarray, k: int, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top `k` sentence rows among `allowed` (all when None) by cosine."""
+    ids = None if allowed is None else [int(r) for r in allowed]
+    if ids is not None and not ids:
+        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+    sql = "true" if ids is None else "row = ANY(%s)"
+    params: list[Any] = [np.asarray(qvec, dtype=np.float32)] + ([] if ids is None else [ids]) + [k]
+    with store._conn() as conn:
+        got = conn.execute(
+            f"SELECT row, embedding <#> %s::{store.vtype} AS d FROM qa_sentences WHERE {sql} "
+            "ORDER BY d, row DESC LIMIT %s",
+            params,
+        ).fetchall()
+    return np.array([-float(d) for _, d in got], np.float32), np.array([int(r) for r, _ in got], np.int64)
+
+
 class _Documents(Mapping[str, Document]):
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
@@ -52,7 +86,7 @@ class _Passages:
 
     def __len__(self) -> int:
         """One past the largest row, so that a mask indexed by row fits every row."""
-        return self._store.max_row("qa_passages") + 1
+        return max_row(self._store, "qa_passages") + 1
 
 
 class _SentenceTable:
@@ -61,14 +95,14 @@ class _SentenceTable:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         if isinstance(key, tuple):  # table[:, 0]: the passage row of every sentence row
-            return self._store.sentence_passage_column()
+            return sentence_passage_column(self._store)
         got = self._store.sentences(np.array([int(key)]))
         if not got:
             raise IndexError(key)
         return np.array(got[0], dtype=np.int64)
 
     def __len__(self) -> int:
-        return self._store.max_row("qa_sentences") + 1
+        return max_row(self._store, "qa_sentences") + 1
 
 
 class _SentenceVectors:
@@ -80,7 +114,7 @@ class _SentenceVectors:
         return self._store.sentence_vectors(rows)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self._store.search_sentence_rows(query, k, allowed)
+        return search_sentence_rows(self._store, query, k, allowed)
 
 
 class IndexView:

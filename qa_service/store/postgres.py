@@ -19,7 +19,7 @@ import contextlib
 import logging
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +31,10 @@ from qa_service.errors import IndexMismatch, IndexNotFound
 from qa_service.retrieval.terms import sender_candidates, sender_terms
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
 from qa_service.store import pg_schema
+from qa_service.store.pg_sql import SqlKeywordHits, bm25_sql, where
 
 logger = logging.getLogger(__name__)
 
-K1, B = 1.2, 0.75
 REBUILD_HINT = "build it with `qa-service index build` (QA_DATABASE_URL set)"
 
 
@@ -42,29 +42,6 @@ def _passage(d: dict[str, Any]) -> Passage:
     d = dict(d)
     d["sentences"] = [tuple(x) for x in d.get("sentences", [])]
     return Passage(**d)
-
-
-def where(f: Filters, alias: str) -> tuple[str, list[Any]]:
-    """The filters as a WHERE clause over a table with the filter columns (passages or sentences)."""
-    a = alias
-    clauses = [f"{a}.kind = ANY(%s)"]
-    params: list[Any] = [f.kinds()]
-    if f.sender:
-        clauses.append(f"strpos({a}.sender_lc, %s) > 0")  # Python's `in` on lower-cased text
-        params.append(f.sender.lower())
-    if f.date_from:
-        clauses.append(f"{a}.date <> '' AND {a}.date >= %s")
-        params.append(f.date_from.isoformat())
-    if f.date_to:
-        clauses.append(f"{a}.date <> '' AND {a}.date <= %s")
-        params.append(f.date_to.isoformat())
-    if f.document_id:
-        clauses.append(f"{a}.doc_id = %s")
-        params.append(f.document_id)
-    if f.source_file:
-        clauses.append(f"{a}.source_file = %s")
-        params.append(f.source_file)
-    return " AND ".join(clauses), params
 
 
 @dataclass
@@ -75,36 +52,6 @@ class _Snapshot:
     total_length: int
     passage_en: dict[int, bool] = field(default_factory=dict)
     sentence_en: dict[int, bool] = field(default_factory=dict)
-
-
-@dataclass
-class SqlKeywordHits:
-    top: dict[int, float]
-    coverage: float
-    score_rows: Callable[[list[int]], dict[int, float]]
-
-    def scores_of(self, rows: list[int]) -> list[float]:
-        missing = [r for r in rows if r not in self.top]
-        got = self.score_rows(missing) if missing else {}
-        return [self.top.get(r, got.get(r, 0.0)) for r in rows]
-
-
-def _bm25_sql(filter_sql: str, limit: bool) -> str:
-    # float8 throughout: bm25s's float32 sums differ in the 7th digit at most.
-    return f"""
-        WITH q AS (
-            SELECT t.term, t.df, x.n
-            FROM unnest(%s::text[], %s::int[]) AS x(term, n) JOIN qa_terms t ON t.term = x.term
-        )
-        SELECT po.passage_row,
-               sum(q.n * ln(1 + (%s::float8 - q.df + 0.5) / (q.df + 0.5))
-                   * po.tf / (po.tf + {K1} * (1 - {B} + {B} * p.length / %s::float8))) AS score
-        FROM q
-        JOIN qa_postings po ON po.term = q.term
-        JOIN qa_passages p ON p.row = po.passage_row
-        WHERE {filter_sql}
-        GROUP BY po.passage_row
-        {"ORDER BY score DESC, po.passage_row LIMIT %s" if limit else ""}"""
 
 
 class PostgresStore:
@@ -246,37 +193,6 @@ class PostgresStore:
 
         return IndexView(self)
 
-    def max_row(self, table: str) -> int:
-        with self._conn() as conn:
-            row = conn.execute(f"SELECT coalesce(max(row), 0) FROM {table}").fetchone()
-        return int(row[0]) if row else 0
-
-    def sentence_passage_column(self) -> np.ndarray:
-        """Passage row of every sentence row, indexed by sentence row (0 where no row is)."""
-        with self._conn() as conn:
-            got = conn.execute("SELECT row, passage_row FROM qa_sentences").fetchall()
-        out = np.zeros(max((int(r) for r, _ in got), default=0) + 1, dtype=np.int64)
-        for r, p in got:
-            out[int(r)] = int(p)
-        return out
-
-    def search_sentence_rows(
-        self, qvec: np.ndarray, k: int, allowed: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top `k` sentence rows among `allowed` (all when None) by cosine."""
-        ids = None if allowed is None else [int(r) for r in allowed]
-        if ids is not None and not ids:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        sql = "true" if ids is None else "row = ANY(%s)"
-        params: list[Any] = [np.asarray(qvec, dtype=np.float32)] + ([] if ids is None else [ids]) + [k]
-        with self._conn() as conn:
-            got = conn.execute(
-                f"SELECT row, embedding <#> %s::{self.vtype} AS d FROM qa_sentences WHERE {sql} "
-                "ORDER BY d, row DESC LIMIT %s",
-                params,
-            ).fetchall()
-        return np.array([-float(d) for _, d in got], np.float32), np.array([int(r) for r, _ in got], np.int64)
-
     def close(self) -> None:
         self.pool.close()
 
@@ -341,7 +257,7 @@ class PostgresStore:
                 return {}
             with self._conn() as conn:
                 got = conn.execute(
-                    _bm25_sql("p.row = ANY(%s)", limit=False), [q_terms, q_counts, n, avgdl, rows]
+                    bm25_sql("p.row = ANY(%s)", limit=False), [q_terms, q_counts, n, avgdl, rows]
                 ).fetchall()
             return {int(r): float(s) for r, s in got}
 
@@ -349,7 +265,7 @@ class PostgresStore:
             return SqlKeywordHits({}, coverage, score_rows)
         sql, params = where(filters, "p")
         with self._conn() as conn:
-            got = conn.execute(_bm25_sql(sql, limit=True), [q_terms, q_counts, n, avgdl, *params, k]).fetchall()
+            got = conn.execute(bm25_sql(sql, limit=True), [q_terms, q_counts, n, avgdl, *params, k]).fetchall()
         return SqlKeywordHits({int(r): float(s) for r, s in got if s > 0}, coverage, score_rows)
 
     def _stats(self, conn: Any) -> tuple[int, int]:
@@ -366,7 +282,13 @@ class PostgresStore:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._conn() as conn:
             cur = conn.cursor(binary=True)
-            got = dict(cur.execute(f"SELECT row, embedding FROM {table} WHERE row = ANY(%s)", [ids]).fetchall())
+            fetched = cur.execute(f"SELECT row, english, embedding FROM {table} WHERE row = ANY(%s)", [ids]).fetchall()
+        snap = getattr(self._local, "snap", None)
+        if snap is not None:  # the language flags come along: the next question a leg asks
+            (snap.passage_en if table == "qa_passages" else snap.sentence_en).update(
+                (int(r), bool(e)) for r, e, _ in fetched
+            )
+        got = {int(r): v for r, _, v in fetched}
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         for i, r in enumerate(ids):
             v = got.get(r)
