@@ -4,7 +4,7 @@
         [--database-url URL] [--hnsw-max 200000] [--embedded-max 200000] [--real] [--json out.json]
 
 For each size it generates a corpus (documents of 10 passages of synthetic Dutch-looking text,
-random unit vectors, no sentence rows) and loads it into the embedded folder format and into
+random unit vectors, clustered with --clustered; no sentence rows) and loads it into the embedded folder format and into
 PostgreSQL (a pgserver in a temp dir unless --database-url names an empty database). Then:
 
 - vector search p50/p95 (top 100, like a retrieval leg), unfiltered and with a 10% kind filter:
@@ -74,7 +74,9 @@ def timed(fn: Callable[[], Any], n: int) -> dict[str, float]:
     return {"p50": pct(ms, 0.5), "p95": pct(ms, 0.95)}
 
 
-def synthetic(n_passages: int, dim: int, seed: int = 0) -> tuple[list[Document], list[Passage], np.ndarray]:
+def synthetic(
+    n_passages: int, dim: int, seed: int = 0, clusters: int = 0
+) -> tuple[list[Document], list[Passage], np.ndarray]:
     rng = random.Random(seed)
     vocab = [rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(SYLLABLES) for _ in range(20_000)]
     weights = [1.0 / (i + 1) for i in range(len(vocab))]  # Zipf-like, as words are
@@ -103,7 +105,12 @@ def synthetic(n_passages: int, dim: int, seed: int = 0) -> tuple[list[Document],
         docs.append(doc)
         for i, p in enumerate(paras):
             passages.append(Passage(f"syn-{d}-p{i}", doc.id, i, p.text, p.char_start, p.char_end))
-    vecs = np.random.default_rng(seed).standard_normal((len(passages), dim), dtype=np.float32)
+    g = np.random.default_rng(seed)
+    vecs = g.standard_normal((len(passages), dim), dtype=np.float32)
+    if clusters:
+        # Embeddings of real text cluster by topic; uniform random vectors are HNSW's worst case.
+        centers = g.standard_normal((clusters, dim), dtype=np.float32) / np.float32(0.8)
+        vecs += centers[g.integers(0, clusters, len(passages))]
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     return docs, passages, vecs
 
@@ -209,9 +216,11 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     from qa_service.store.vectors import FaissVectorStore
 
     out: dict[str, Any] = {"passages": n}
-    docs, passages, vecs = synthetic(n, args.dim)
+    docs, passages, vecs = synthetic(n, args.dim, clusters=n // 100 if args.clustered else 0)
     rng = np.random.default_rng(1)
     queries = rng.standard_normal((args.queries, args.dim), dtype=np.float32)
+    if args.clustered:  # questions near texts, as real questions are
+        queries = vecs[rng.integers(0, n, args.queries)] * np.float32(np.sqrt(args.dim) * 2) + queries
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     qi = iter(range(10**9))
 
@@ -303,11 +312,12 @@ def real_corpus(queries_file: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     ap.add_argument("--dim", type=int, default=384)
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--vector-types", nargs="+", default=["vector", "halfvec"])
     ap.add_argument("--ef-search", type=int, default=100)
+    ap.add_argument("--clustered", action="store_true", help="vectors in clusters (n/100), queries near them")
     ap.add_argument("--hnsw-max", type=int, default=200_000, help="largest size to build HNSW at")
     ap.add_argument("--embedded-max", type=int, default=200_000, help="largest size to write a folder at")
     ap.add_argument("--database-url", help="a server to create benchmark databases on (default: a temp pgserver)")
@@ -317,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     srv = None
     admin = args.database_url
-    if admin is None:
+    if admin is None and args.sizes:
         import pgserver
 
         srv = pgserver.get_server(work / "pg", cleanup_mode="delete")

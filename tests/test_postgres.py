@@ -333,3 +333,28 @@ def test_cli_build_search_ingest_delete_on_the_database(
     assert runner.invoke(cli, [*base, "index", "build"]).exit_code == 0
     docs = [json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).output.splitlines()]
     assert sum(d["sender"] == "Stichting Zeehondenzorg" for d in docs) == 1
+
+
+def test_benchmark_script_runs(pg_server: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scripts import benchmark_store
+
+    out = tmp_path / "bench.json"
+    rc = benchmark_store.main(
+        [
+            "--sizes",
+            "1000",
+            "--queries",
+            "3",
+            "--vector-types",
+            "vector",
+            "--clustered",
+            "--database-url",
+            pg_server.get_uri(),  # type: ignore[attr-defined]
+            "--json",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    r = json.loads(out.read_text())["sizes"][0]
+    assert r["passages"] == 1000 and 0.0 <= r["pg_hnsw_vector_recall@10"] <= 1.0
+    assert r["pg_add_one_letter_ms"] > 0 and r["folder_add_one_letter_ms"] > 0
