@@ -21,6 +21,7 @@ PostgreSQL (a pgserver in a temp dir unless --database-url names an empty databa
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -75,11 +76,11 @@ def timed(fn: Callable[[], Any], n: int) -> dict[str, float]:
 
 
 def synthetic(
-    n_passages: int, dim: int, seed: int = 0, clusters: int = 0
+    n_passages: int, dim: int, seed: int = 0, clusters: int = 0, words: int = 40
 ) -> tuple[list[Document], list[Passage], np.ndarray]:
     rng = random.Random(seed)
     vocab = [rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(SYLLABLES) for _ in range(20_000)]
-    weights = [1.0 / (i + 1) for i in range(len(vocab))]  # Zipf-like, as words are
+    cum = list(itertools.accumulate(1.0 / (i + 1) for i in range(len(vocab))))  # Zipf-like, as words are
     docs: list[Document] = []
     passages: list[Passage] = []
     kinds = ["letter"] * 6 + ["attachment"] * 3 + ["agreement_section"]
@@ -87,7 +88,7 @@ def synthetic(
         paras = []
         pos = 0
         for _ in range(10):
-            text = " ".join(rng.choices(vocab, weights, k=40)) + "."
+            text = " ".join(rng.choices(vocab, cum_weights=cum, k=words)) + "."
             paras.append(Paragraph(text, "para", pos, pos + len(text)))
             pos += len(text) + 2
         doc = Document(
@@ -216,7 +217,7 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     from qa_service.store.vectors import FaissVectorStore
 
     out: dict[str, Any] = {"passages": n}
-    docs, passages, vecs = synthetic(n, args.dim, clusters=n // 100 if args.clustered else 0)
+    docs, passages, vecs = synthetic(n, args.dim, clusters=n // 100 if args.clustered else 0, words=args.words)
     rng = np.random.default_rng(1)
     queries = rng.standard_normal((args.queries, args.dim), dtype=np.float32)
     if args.clustered:  # questions near texts, as real questions are
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--vector-types", nargs="+", default=["vector", "halfvec"])
     ap.add_argument("--ef-search", type=int, default=100)
+    ap.add_argument("--words", type=int, default=40, help="words per synthetic passage")
     ap.add_argument("--clustered", action="store_true", help="vectors in clusters (n/100), queries near them")
     ap.add_argument("--hnsw-max", type=int, default=200_000, help="largest size to build HNSW at")
     ap.add_argument("--embedded-max", type=int, default=200_000, help="largest size to write a folder at")
