@@ -10,6 +10,7 @@ Scores, all reported per hit:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -25,6 +26,7 @@ from qa_service.chunking import Passage
 from qa_service.corpus import Document
 from qa_service.encoders import Encoder
 from qa_service.errors import InvalidQuery, NotFound
+from qa_service.questions import classify
 from qa_service.sentences import sentence_spans
 from qa_service.store.index import LoadedIndex
 from qa_service.store.keyword import analyze, looks_english
@@ -43,6 +45,8 @@ class Filters:
     date_to: dt.date | None = None
     document_id: str | None = None
     source_file: str | None = None
+    # Letter heads and signature tails (passage role "envelope"): on for lookups ("who signed").
+    envelope: bool = False
 
 
 @dataclass
@@ -121,6 +125,7 @@ class SearchService:
         self._dates = np.array([d.date or "" for d in self._doc_of])
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
+        self._envelope = np.array([p.role == "envelope" for p in index.passages], dtype=bool)
         self._shingles = [_shingles(p.text) for p in index.passages]
         self._sender_terms = _sender_terms(list(index.documents.values()), [p.text for p in index.passages])
         table = index.sentence_table
@@ -148,6 +153,8 @@ class SearchService:
         """Row ids of the passages that pass the filters (filters apply before ranking)."""
         kinds = f.kind or list(DEFAULT_KINDS)
         mask = np.isin(self._kinds, kinds)
+        if not f.envelope and len(self._envelope):
+            mask &= ~self._envelope
         if f.sender:
             needle = f.sender.lower()
             mask &= np.array([needle in s for s in self._senders], dtype=bool)
@@ -176,6 +183,8 @@ class SearchService:
         if not query:
             raise InvalidQuery("query is empty")
         filters = filters or Filters()
+        if not filters.envelope and classify(query).is_lookup:
+            filters = dataclasses.replace(filters, envelope=True)
         rows = self.allowed_rows(filters)
         threshold = self.min_dense_score if min_score is None else min_score
         if len(rows) == 0:

@@ -26,7 +26,7 @@ from qa_service.api.schemas import (
 )
 from qa_service.errors import IndexNotReady, InvalidQuery, QAServiceError
 from qa_service.search import Filters, SearchService
-from qa_service.serialize import document_ref, hit_dict, sentence_dict
+from qa_service.serialize import ask_dict, document_ref, hit_dict, sentence_dict
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody},
@@ -143,14 +143,7 @@ def ask(body: AskRequest, answerer: AnswererDep, request: Request) -> dict[str, 
     """
     check_length(request, body.question)
     a = answerer.ask(body.question, top_k=body.top_k, filters=to_filters(body.filters))
-    return {
-        "question": a.question,
-        "answer": sentence_dict(a.answer) if a.answer else None,
-        "reason": a.reason,
-        "supporting": [hit_dict(h) for h in a.supporting],
-        "took_ms": a.took_ms,
-        "index": index_info(answerer.search),
-    }
+    return {**ask_dict(a), "index": index_info(answerer.search)}
 
 
 @router.post("/v1/factcheck", response_model=FactCheckResponse, tags=["answers"])
@@ -210,6 +203,9 @@ def get_document(doc_id: str, svc: ServiceDep) -> dict[str, Any]:
         "reply_id": d.reply_id,
         "in_reply_to": d.in_reply_to,
         "duplicate_of": d.duplicate_of,
+        "signatories": d.signatories,
+        "reply_date": d.reply_date,
+        "reply_signatory": d.reply_signatory,
     }
 
 

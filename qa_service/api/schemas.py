@@ -63,6 +63,7 @@ class DocumentRef(BaseModel):
     subject: str | None
     sender: str | None
     signatory: str | None
+    signatory_role: str | None = Field(None, description="The first signatory's role, e.g. `voorzitter`")
     date: str | None
     registration_number: str | None
     source_file: str
@@ -98,6 +99,9 @@ class SearchHit(BaseModel):
     char_start: int
     char_end: int
     highlight: HighlightOut | None
+    role: Literal["body", "envelope"] = Field(
+        "body", description="`envelope`: a letter's head or signature block, found for who/when lookups"
+    )
     scores: Scores
     document: DocumentRef
     duplicates: list[DuplicateRef] = Field(
@@ -130,6 +134,11 @@ class DocumentOut(DocumentRef):
     reply_id: str | None
     in_reply_to: str | None
     duplicate_of: str | None
+    signatories: list[dict[str, str | None]] = Field(
+        default_factory=list, description="Everyone who signed: `name`, `role`, `organisation`"
+    )
+    reply_date: str | None = Field(None, description="When the informateur answered this letter")
+    reply_signatory: str | None = Field(None, description="Who signed the informateur's reply")
 
 
 class DocumentPage(BaseModel):
@@ -178,15 +187,28 @@ class SentenceOut(BaseModel):
     passage_id: str
     char_start: int = Field(description="Offset of the sentence in the document's clean text")
     char_end: int
-    similarity: float = Field(description="Cosine of question/claim and sentence")
+    similarity: float | None = Field(description="Cosine of question/claim and sentence; null for a document fact")
+    confidence: float = Field(
+        0.0, ge=0.0, le=1.0, description="Estimated probability that this answer is right (calibrated)"
+    )
+    kind: Literal["sentence", "fact"] = Field(
+        "sentence", description="`sentence` from the text, or `fact` from the document's metadata (signatory, date)"
+    )
     citation: str = Field(description="Human-readable source")
     document: DocumentRef
 
 
 class AskResponse(BaseModel):
     question: str
-    answer: SentenceOut | None
-    reason: str | None = Field(None, description="Why `answer` is null, when it is")
+    answer: SentenceOut | None = Field(description="Shown only when it is likely right (`confidence` high enough)")
+    confidence: float | None = Field(
+        None, description="Confidence of the answer, or of the best candidate when `answer` is null"
+    )
+    reason: str | None = Field(None, description="Why `answer` is null, when it is (no evidence, or low confidence)")
+    candidates: list[SentenceOut] = Field(
+        default_factory=list,
+        description="Best sentences of other passages (up to 3): where the answer probably is when `answer` is null",
+    )
     supporting: list[SearchHit]
     took_ms: float
     index: IndexInfo
