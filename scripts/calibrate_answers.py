@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from qa_service.answer import Answerer
-from qa_service.config import Settings
 from qa_service.confidence import Features
+from qa_service.config import Settings
 from qa_service.service import open_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
