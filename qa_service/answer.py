@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,7 @@ from qa_service.search import Filters, Hit, SearchService
 from qa_service.store.keyword import analyze, looks_english
 
 _MONTH_NAMES = {v: k for k, v in MONTHS.items()}
+Lookup = Callable[[str], Document | None]  # a document by id, from wherever the corpus lives
 
 
 def dutch_date(iso: str | None) -> str | None:
@@ -38,7 +40,7 @@ def dutch_date(iso: str | None) -> str | None:
     return f"{d} {_MONTH_NAMES[m]} {y}"
 
 
-def citation(doc: Document, documents: dict[str, Document] | None = None) -> str:
+def citation(doc: Document, documents: Lookup | None = None) -> str:
     """A human-readable source, e.g. "Brief van NVZ aan de informateur, 26 november 2025, kenmerk 202500736"."""
     when = dutch_date(doc.date)
     tail = "".join(
@@ -52,10 +54,10 @@ def citation(doc: Document, documents: dict[str, Document] | None = None) -> str
     if doc.kind == "agreement_section":
         return "Coalitieakkoord, " + " > ".join(doc.heading_path) if doc.heading_path else "Coalitieakkoord"
     if doc.kind == "reply":
-        letter = documents.get(doc.in_reply_to) if documents and doc.in_reply_to else None
+        letter = documents(doc.in_reply_to) if documents and doc.in_reply_to else None
         to = (letter.sender_short if letter else None) or doc.addressee or "de afzender"
         return f"Antwoord van de informateur aan {to}{tail}"
-    parent = documents.get(doc.parent_id) if documents and doc.parent_id else None
+    parent = documents(doc.parent_id) if documents and doc.parent_id else None
     # A letter answered by the informateur was addressed to the informateur.
     answered = (parent or doc).reply_id is not None
     to = " aan de informateur" if answered else ""
@@ -123,39 +125,41 @@ class Answerer:
         self.first_passage_weight = first_passage_weight
         self.answer_threshold = answer_threshold
         self.fact_threshold = fact_threshold
-        self._facts: tuple[int, FactBook] | None = None
+        self._facts: tuple[str, FactBook] | None = None
 
     def facts(self) -> FactBook:
-        """The fact book of the index being served (rebuilt when a new version is swapped in)."""
-        idx = self.search.index
-        if self._facts is None or self._facts[0] != id(idx):
-            self._facts = (id(idx), FactBook(idx.documents, idx.passages))
+        """The fact book of the corpus being served (rebuilt when its version changes)."""
+        version = self.search.info().version
+        if self._facts is None or self._facts[0] != version:
+            self._facts = (version, FactBook(self.search.store))
         return self._facts[1]
+
+    def _doc(self, doc_id: str) -> Document | None:
+        return self.search.store.document(doc_id)
 
     def _score(
         self, rows: np.ndarray, qvec: np.ndarray, query: str, q: Question | None = None, named: set[str] | None = None
     ) -> list[ScoredSentence]:
-        idx = self.search.index
+        store = self.search.store
         if len(rows) == 0:
             return []
         terms = set(analyze(query))
-        sims = idx.sentence_vectors.vectors(rows) @ qvec
+        sims = store.sentence_vectors(rows) @ qvec
         keys = sims - self.search.language_penalty(rows, looks_english(query))
+        spans = store.sentences(rows)
+        prows = sorted({sp[0] for sp in spans})
+        owners = dict(zip(prows, store.passages(prows), strict=True))
         out = []
-        for srow, sim, key in zip(rows.tolist(), sims.tolist(), keys.tolist(), strict=True):
-            prow, a, b = (int(x) for x in idx.sentence_table[srow])
-            p = idx.passages[prow]
-            doc = idx.documents[p.doc_id]
+        for (prow, a, b), sim, key in zip(spans, sims.tolist(), keys.tolist(), strict=True):
+            p, doc = owners[prow]
             text = doc.text[a:b]
             shared = len(terms & set(analyze(text))) / max(1, len(terms))
             bonus = self.term_weight * shared
             if q is not None and has_entity(text, q.wants):
                 bonus += self.type_weight
-            if named and _sender_of(doc, idx.documents) in named:
+            if named and _sender_of(doc, self._doc) in named:
                 bonus += self.sender_weight
-            out.append(
-                ScoredSentence(text, doc, p.id, a, b, float(sim), float(key) + bonus, citation(doc, idx.documents))
-            )
+            out.append(ScoredSentence(text, doc, p.id, a, b, float(sim), float(key) + bonus, citation(doc, self._doc)))
         return out
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
@@ -170,7 +174,7 @@ class Answerer:
         assert qvec is not None
         book = self.facts()
         named_docs = book.named(question)
-        named = {_sender_of(d, self.search.index.documents) for _, d in named_docs} - {""}
+        named = {_sender_of(d, self._doc) for _, d in named_docs} - {""}
         content = [h for h in res.hits if h.passage.role != "envelope"]
         rows = [self.search.sentence_rows(h.row) for h in content]
         cands = self._score(
@@ -220,9 +224,8 @@ class Answerer:
         content = [h for h in hits if h.passage.role != "envelope"]
         top = content[0] if content else hits[0]
         typed = has_entity(s.text, q.wants)
-        docs = self.search.index.documents
-        sender = _sender_of(s.document, docs)
-        same_doc = sum(_sender_of(h.document, docs) == sender and bool(sender) for h in content[:5])
+        sender = _sender_of(s.document, self._doc)
+        same_doc = sum(_sender_of(h.document, self._doc) == sender and bool(sender) for h in content[:5])
         return Features(
             similarity=s.similarity or 0.0,
             margin=s.score - rest[0].score if rest else 0.05,
@@ -242,7 +245,6 @@ class Answerer:
         if fa is None:
             return None
         p = fa.passage
-        docs = self.search.index.documents
         return ScoredSentence(
             fa.text,
             fa.document,
@@ -251,7 +253,7 @@ class Answerer:
             p.char_end if p else 0,
             None,
             fa.confidence,
-            citation(fa.document, docs),
+            citation(fa.document, self._doc),
             confidence=fa.confidence,
             kind="fact",
         )
@@ -287,11 +289,7 @@ class Answerer:
         qvec = res.query_vector
         if qvec is None:
             return FactCheck(claim, "no_evidence", [], {}, res.reason, _ms(t0))
-        allowed = np.zeros(len(self.search.index.passages), dtype=bool)
-        allowed[self.search.allowed_rows(f)] = True
-        table = self.search.index.sentence_table
-        srows = np.flatnonzero(allowed[table[:, 0]]) if len(table) else np.zeros(0, dtype=np.int64)
-        _, near = self.search.index.sentence_vectors.search(qvec, 50, srows)
+        _, near, _ = self.search.store.search_sentences(qvec, 50, f)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))
         scored = sorted(self._score(rows, qvec, claim), key=lambda s: -s.score)
         evidence = [s for s in _dedupe(scored) if (s.similarity or 0.0) >= self.min_similarity][:top_k]
@@ -305,11 +303,10 @@ class Answerer:
         return FactCheck(claim, "evidence_found", evidence, groups, None, _ms(t0))
 
 
-def _sender_of(doc: Document, documents: dict[str, Document]) -> str:
+def _sender_of(doc: Document, documents: Lookup) -> str:
     """The sender a document speaks for (an attachment speaks for its letter's sender)."""
-    if doc.kind == "attachment" and doc.parent_id in documents:
-        doc = documents[doc.parent_id]
-    return (doc.sender or "").lower()
+    parent = documents(doc.parent_id) if doc.kind == "attachment" and doc.parent_id else None
+    return ((parent or doc).sender or "").lower()
 
 
 def _dedupe(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

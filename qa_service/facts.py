@@ -17,6 +17,7 @@ from qa_service.chunking import Passage
 from qa_service.corpus import Document
 from qa_service.corpus.signatures import Signatory
 from qa_service.questions import Question
+from qa_service.retrieval.store import Store
 from qa_service.store.keyword import _STOP, _STOP_EN
 
 # Words that name no organisation in particular: a name is matched by its other words.
@@ -52,15 +53,16 @@ class FactAnswer:
 class FactBook:
     """The names each letter and reply goes by, and the passages that show their facts."""
 
-    def __init__(self, documents: dict[str, Document], passages: list[Passage]) -> None:
-        self.documents = documents
-        self.aliases = _abbreviations(d.text for d in documents.values() if d.kind != "agreement_section")
-        self._passages: dict[str, list[Passage]] = {}
-        for p in passages:
-            self._passages.setdefault(p.doc_id, []).append(p)
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        docs: list[Document] = []
+        for kind in ("letter", "reply"):
+            docs += store.documents(kind, None, None, 0, 1_000_000)[1]
+        self.documents = {d.id: d for d in docs}
+        self.aliases = _abbreviations(d.text for d in docs)
         self._names: list[tuple[Document, frozenset[str]]] = []
-        for d in documents.values():
-            if d.kind not in ("letter", "reply") or d.duplicate_of:
+        for d in docs:
+            if d.duplicate_of:
                 continue
             for name in self._doc_names(d):
                 key = _key_tokens(name)
@@ -79,7 +81,7 @@ class FactBook:
         return names
 
     def passage(self, doc: Document, which: str) -> Passage | None:
-        ps = self._passages.get(doc.id, [])
+        ps = self.store.passages_of(doc.id)
         return next((p for p in ps if p.id.endswith(f"-{which}")), ps[0] if ps else None)
 
     def named(self, question: str) -> list[tuple[int, Document]]:
@@ -145,6 +147,8 @@ class FactBook:
     def _top_letter(self, ranked_docs: list[str]) -> Document | None:
         for doc_id in ranked_docs:
             d = self.documents.get(doc_id)
+            if d is None:
+                d = self.store.document(doc_id)
             if d is not None and d.kind == "attachment" and d.parent_id:
                 d = self.documents.get(d.parent_id)
             if d is not None and d.kind in ("letter", "reply"):

@@ -6,7 +6,9 @@ from qa_service.answer import Answerer
 from qa_service.chunking import ChunkingSettings
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
+from qa_service.retrieval.store import Store
 from qa_service.search import SearchService
+from qa_service.store.embedded import EmbeddedStore
 from qa_service.store.index import LoadedIndex, load_index
 
 
@@ -23,9 +25,11 @@ def open_service(settings: Settings, encoder: Encoder | None = None) -> SearchSe
     return service_for(load_index(settings.index_dir, encoder.name, chunking_of(settings)), encoder, settings)
 
 
-def service_for(index: LoadedIndex, encoder: Encoder, settings: Settings) -> SearchService:
+def service_for(store: Store | LoadedIndex, encoder: Encoder, settings: Settings) -> SearchService:
+    if isinstance(store, LoadedIndex):
+        store = EmbeddedStore(store)
     return SearchService(
-        index,
+        store,
         encoder,
         min_dense_score=settings.min_dense_score
         if settings.min_dense_score is not None

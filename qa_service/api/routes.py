@@ -71,8 +71,8 @@ def to_filters(f: SearchFilters) -> Filters:
 
 
 def index_info(svc: SearchService) -> dict[str, Any]:
-    m = svc.index.manifest
-    return {"version": m["version"], "built_at": m["built_at"], "model": m["encoder"]}
+    i = svc.info()
+    return {"version": i.version, "built_at": i.built_at, "model": i.encoder}
 
 
 def check_length(request: Request, text: str) -> None:
@@ -99,16 +99,16 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
         )
-    m = svc.index.manifest
+    i = svc.info()
     return JSONResponse(
         {
             "status": "ready",
             "worker": os.getpid(),
-            "version": m["version"],
-            "built_at": m["built_at"],
-            "model": m["encoder"],
-            "documents": len(svc.index.documents),
-            "passages": len(svc.index.passages),
+            "version": i.version,
+            "built_at": i.built_at,
+            "model": i.encoder,
+            "documents": i.documents,
+            "passages": i.passages,
         }
     )
 
@@ -175,19 +175,8 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Documents in corpus order, paged and filterable by kind, sender substring and source file."""
-    docs = list(svc.index.documents.values())
-    if kind:
-        docs = [d for d in docs if d.kind == kind]
-    if sender:
-        docs = [d for d in docs if sender.lower() in (d.sender or "").lower()]
-    if source_file:
-        docs = [d for d in docs if d.source_file == source_file]
-    return {
-        "total": len(docs),
-        "offset": offset,
-        "limit": limit,
-        "documents": [document_ref(d) for d in docs[offset : offset + limit]],
-    }
+    total, docs = svc.documents(kind, sender, source_file, offset, limit)
+    return {"total": total, "offset": offset, "limit": limit, "documents": [document_ref(d) for d in docs]}
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentOut, tags=["documents"])
