@@ -9,12 +9,14 @@ index folder's name. Filters follow OpenAI's comparison/compound filters over th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from qa_service.api import examples
 from qa_service.api.routes import ERRORS, ServiceDep, check_length
+from qa_service.api.schemas import Int, Number
 from qa_service.errors import InvalidQuery, NotFound
 from qa_service.search import Filters
 
@@ -37,16 +39,16 @@ class Compound(BaseModel):
 class RankingOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
     ranker: str | None = None
-    score_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    score_threshold: Number | None = Field(None, ge=0.0, le=1.0, description="Dense cosine a result must reach")
 
 
 class VectorStoreSearch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str | list[str] = Field(..., description="One query, or several joined with a space")
-    max_num_results: int = Field(10, ge=1, le=50)
+    max_num_results: Int = Field(10, ge=1, le=50)
     filters: Comparison | Compound | None = None
     ranking_options: RankingOptions | None = None
-    rewrite_query: bool = False
+    rewrite_query: StrictBool = Field(False, description="Accepted for compatibility; queries are not rewritten")
 
 
 def _apply(f: Comparison | Compound, out: Filters) -> None:
@@ -81,9 +83,21 @@ def _apply(f: Comparison | Compound, out: Filters) -> None:
     raise InvalidQuery(f"unsupported filter {key!r} {op!r}; keys: kind, sender, source_file, document_id, date")
 
 
-@router.post("/v1/vector_stores/{vector_store_id}/search")
+@router.post(
+    "/v1/vector_stores/{vector_store_id}/search",
+    operation_id="vector_store_search",
+)
 def vector_store_search(
-    vector_store_id: str, body: VectorStoreSearch, svc: ServiceDep, request: Request
+    vector_store_id: Annotated[
+        str,
+        Path(
+            description="`default`, or the index folder's name",
+            openapi_examples={"default": {"summary": "The live index", "value": "default"}},
+        ),
+    ],
+    body: Annotated[VectorStoreSearch, Body(openapi_examples=examples.VECTOR_STORE_REQUESTS)],
+    svc: ServiceDep,
+    request: Request,
 ) -> dict[str, Any]:
     """Search in OpenAI's vector-store result shape: one result per passage, `score` = dense cosine."""
     names = {"default", request.app.state.settings.index_dir.name}
