@@ -79,9 +79,18 @@ def own_server(index_dir: Path, encoder: str, key: str, work: Path) -> Iterator[
 
 
 def run_schemathesis(
-    base: str, key: str, max_examples: int, seed: int, report: Path, phases: str | None = None
+    base: str,
+    key: str,
+    max_examples: int,
+    seed: int,
+    report: Path,
+    phases: str | None = None,
+    bearer: bool = False,
 ) -> dict[str, Any]:
-    """One `schemathesis run` against `base`; returns the summary of its JSON report."""
+    """One `schemathesis run` against `base`; returns the summary of its JSON report.
+
+    The key goes in `X-API-Key`, or with `bearer` in `Authorization: Bearer`.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -89,7 +98,7 @@ def run_schemathesis(
         "run",
         f"{base}/openapi.json",
         "--header",
-        f"X-API-Key: {key}",
+        f"Authorization: Bearer {key}" if bearer else f"X-API-Key: {key}",
         "--checks",
         "all",
         "--exclude-checks",
@@ -129,6 +138,7 @@ def run_schemathesis(
         "phases": {k: v["status"] for k, v in data["phases"].items()},
         "warnings": {k: v for k, v in data["warnings"].items() if v},
         "seconds": round(data["running_time"], 1),
+        "key_via": "bearer" if bearer else "X-API-Key",
         "output": str(report.with_suffix(".txt")),
     }
 
@@ -143,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-examples", "-n", type=int, default=100, help="cases per operation and phase at most")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--phases", default=None, help="e.g. examples,coverage,fuzzing,stateful (default: all)")
+    ap.add_argument("--bearer", action="store_true", help="send the key as a bearer token, not as X-API-Key")
     ap.add_argument("--report-dir", type=Path, default=None, help="where the JSON report and the log go")
     args = ap.parse_args(argv)
 
@@ -162,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             tempfile.TemporaryDirectory(prefix="api-contract-") as work,
             own_server(args.index_dir, encoder, key, Path(work)) as base,
         ):
-            summary = run_schemathesis(base, key, args.max_examples, args.seed, report, args.phases)
+            summary = run_schemathesis(base, key, args.max_examples, args.seed, report, args.phases, args.bearer)
     print(json.dumps(summary))
     return 0 if summary["exit_code"] == 0 and not summary["failures"] and not summary["errors"] else 1
 

@@ -149,6 +149,17 @@ def test_upload_errors_are_answered_like_other_validation_errors(client: TestCli
         assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type", r.text
 
 
+def test_the_key_header_that_is_sent_is_the_one_that_counts(client: TestClient) -> None:
+    bearer = {"authorization": f"Bearer {KEY}"}
+    assert client.delete("/v1/documents/nope", headers=bearer).status_code == 404  # the key was accepted
+    assert client.delete("/v1/documents/nope", headers={"authorization": f"bearer {KEY}"}).status_code == 404
+    for wrong in ("", "wrong"):  # a wrong X-API-Key is refused, whatever else comes with it
+        r = client.delete("/v1/documents/nope", headers={**bearer, "x-api-key": wrong})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized", r.text
+    r = client.delete("/v1/documents/nope", headers={"x-api-key": KEY, "authorization": "Bearer wrong"})
+    assert r.status_code == 404
+
+
 @pytest.fixture
 def server(hashing_index: Path, tmp_path: Path) -> Iterator[str]:
     """A real server on loopback over a copy of the hashing index, with a write key."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 import time
@@ -206,9 +205,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         """With a read key configured, reads need it (or the write key); health checks stay open."""
         key = settings.read_api_key
         if key is not None and (request.url.path.startswith(("/v1/", "/mcp", "/metrics"))):
-            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
             keys = [key.get_secret_value()] + ([settings.api_key.get_secret_value()] if settings.api_key else [])
-            if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+            if not writes.key_matches(writes.presented_key(request.headers), keys):
                 return envelope(401, "unauthorized", "a valid API key is required to read")
         return await call_next(request)
 

@@ -51,6 +51,30 @@ class VectorStoreSearch(BaseModel):
     rewrite_query: StrictBool = Field(False, description="Accepted for compatibility; queries are not rewritten")
 
 
+class TextContent(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class VectorStoreResult(BaseModel):
+    file_id: str = Field(description="The document id")
+    filename: str = Field(description="The corpus file the document comes from")
+    score: float = Field(description="Dense cosine of query and passage (0-1)")
+    attributes: dict[str, str | int | float | bool] = Field(
+        description="kind, title, passage_id, char and line offsets; sender, date, registration_number, "
+        "subject and heading_path when known"
+    )
+    content: list[TextContent]
+
+
+class VectorStorePage(BaseModel):
+    object: Literal["vector_store.search_results.page"]
+    search_query: list[str]
+    data: list[VectorStoreResult]
+    has_more: bool
+    next_page: str | None
+
+
 def _apply(f: Comparison | Compound, out: Filters) -> None:
     if isinstance(f, Compound):
         if f.type != "and":
@@ -86,6 +110,7 @@ def _apply(f: Comparison | Compound, out: Filters) -> None:
 @router.post(
     "/v1/vector_stores/{vector_store_id}/search",
     operation_id="vector_store_search",
+    response_model=VectorStorePage,
 )
 def vector_store_search(
     vector_store_id: Annotated[

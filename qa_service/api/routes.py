@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from qa_service.answer import Answerer
 from qa_service.api import examples
@@ -103,13 +104,27 @@ def check_length(request: Request, text: str) -> None:
         raise InvalidQuery(f"text is longer than {limit} characters")
 
 
-@router.get("/healthz", tags=["ops"], operation_id="healthz")
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    worker: int = Field(description="Process id of the worker that answered")
+    version: str = Field(description="Index version this worker serves")
+    built_at: str
+    model: str = Field(description="Encoder the index was built with")
+    documents: int
+    passages: int
+
+
+@router.get("/healthz", tags=["ops"], operation_id="healthz", response_model=Health)
 def healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["ops"], operation_id="readyz")
+@router.get("/readyz", tags=["ops"], operation_id="readyz", response_model=Readiness)
 def readyz(request: Request) -> JSONResponse:
     """Readiness: 503 until the index is loaded; then its counts, model and build time.
 

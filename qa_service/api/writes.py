@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -32,13 +33,28 @@ router = APIRouter(
 )
 
 
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The key a request presents: its `X-API-Key` header when it has one, else a bearer token.
+
+    An `X-API-Key` header that is there but empty or wrong is what the client sent, and it is
+    refused; it never falls back to another header.
+    """
+    if "x-api-key" in headers:
+        return headers["x-api-key"]
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def key_matches(given: str | None, keys: list[str]) -> bool:
+    return bool(given) and any(hmac.compare_digest(str(given).encode(), k.encode()) for k in keys)
+
+
 def require_write_key(request: Request) -> None:
     """Writes need the configured key; with no key configured, writes are refused, never open."""
     key = request.app.state.settings.api_key
     if key is None:
         raise WritesDisabled("writes are disabled: no API key is configured (QA_API_KEY)")
-    given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-    if not given or not hmac.compare_digest(given.encode(), key.get_secret_value().encode()):
+    if not key_matches(presented_key(request.headers), [key.get_secret_value()]):
         raise Unauthorized("a valid API key is required (X-API-Key header or Authorization: Bearer)")
 
 
