@@ -69,8 +69,35 @@ ANSWER: dict[str, Any] = {
     "char_start": 1434,
     "char_end": 1641,
     "similarity": 0.866,
+    "confidence": 0.41,
+    "kind": "sentence",
     "citation": "Brief van NVZ aan de informateur, 26 november 2025, kenmerk 202500736",
     "document": LETTER_REF,
+}
+LOOKUP = "Wie is de voorzitter van de Vereniging Groninger Monument Eigenaren?"
+FACT_ANSWER: dict[str, Any] = {
+    "text": "Derk K. Kremer, voorzitter Vereniging Groninger Monument Eigenaren",
+    "passage_id": "000_bc9a0256b61318aa-L1339-tail",
+    "char_start": 5676,
+    "char_end": 5861,
+    "similarity": None,
+    "confidence": 0.9,
+    "kind": "fact",
+    "citation": "Brief van Vereniging Groninger Monument Eigenaren aan de informateur, 24 november 2025, "
+    "kenmerk 202500342",
+    "document": {
+        **LETTER_REF,
+        "id": "000_bc9a0256b61318aa-L1339",
+        "title": "Brief van Vereniging Groninger Monument Eigenaren: Herstel van vertrouwen in Groningen",
+        "subject": "Herstel van vertrouwen in Groningen",
+        "sender": "Vereniging Groninger Monument Eigenaren",
+        "signatory": "Derk K. Kremer",
+        "signatory_role": "Voorzitter",
+        "date": "2025-11-24",
+        "registration_number": "202500342",
+        "line_start": 1339,
+        "line_end": 1435,
+    },
 }
 EVIDENCE: dict[str, Any] = {
     **ANSWER,
@@ -110,6 +137,7 @@ SEARCH_RESPONSE: dict[str, Any] = {
 # /v1/ask: the request and the response are kept apart, so a field added to the answer goes in one place.
 ASK_REQUESTS: dict[str, dict[str, Any]] = {
     "question": {"summary": "A question in Dutch", "value": {"question": QUESTION}},
+    "lookup": {"summary": "A document fact, answered from the letter's metadata", "value": {"question": LOOKUP}},
     "english": {
         "summary": "In English, in the coalition agreement only",
         "value": {
@@ -119,9 +147,11 @@ ASK_REQUESTS: dict[str, dict[str, Any]] = {
     },
 }
 ASK_RESPONSE: dict[str, Any] = {
-    "question": QUESTION,
-    "answer": ANSWER,
+    "question": LOOKUP,
+    "answer": FACT_ANSWER,
+    "confidence": 0.9,
     "reason": None,
+    "candidates": [ANSWER],
     "supporting": [HIT],
     "took_ms": 19.1,
     "index": INDEX,
