@@ -84,6 +84,16 @@ class Progress:
                 out += f", about {_duration((self._total - self._done) / rate)} left"
         return out
 
+    def start(self, desc: str) -> None:
+        """Finish what was shown so far and count a new stage from zero (its own rate and ETA).
+
+        Passages and sentences are embedded at rates 10 times apart, so one ETA across both
+        would be far off for most of the run.
+        """
+        self.close()
+        self.desc = desc
+        self._start = None
+
     def close(self) -> None:
         """Finish the bar, or log the last line if lines were logged."""
         if self._bar is not None:

@@ -125,7 +125,9 @@ def http_figures(args: argparse.Namespace, queries: list[str]) -> dict[str, Any]
     return out
 
 
-def wait_ready(base: str, workers: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> float:
+def wait_ready(
+    base: str, workers: int, proc: subprocess.Popen[bytes] | None, log: Path | None, timeout: float
+) -> float:
     """Seconds until `workers` distinct workers answered /readyz with 200; exits loudly otherwise.
 
     Each worker loads the index on its own, so one ready answer says nothing about the others; a
@@ -134,7 +136,7 @@ def wait_ready(base: str, workers: int, proc: subprocess.Popen[bytes], log: Path
     t0 = time.perf_counter()
     ready: set[int] = set()
     while time.perf_counter() - t0 < timeout:
-        if proc.poll() is not None:
+        if proc is not None and proc.poll() is not None:
             break
         try:
             r = httpx.get(base + "/readyz", timeout=5)
@@ -145,8 +147,9 @@ def wait_ready(base: str, workers: int, proc: subprocess.Popen[bytes], log: Path
         except httpx.TransportError:
             pass
         time.sleep(0.05)
-    tail = log.read_text(errors="replace")[-3000:]
-    state = f"exited with {proc.returncode}" if proc.poll() is not None else f"not ready after {timeout:.0f} s"
+    tail = log.read_text(errors="replace")[-3000:] if log else ""
+    exited = proc is not None and proc.poll() is not None
+    state = f"exited with {proc.returncode}" if proc is not None and exited else f"not ready after {timeout:.0f} s"
     raise SystemExit(f"server {state}: {len(ready)} of {workers} workers ready. Its log:\n{tail}")
 
 

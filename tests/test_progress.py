@@ -89,3 +89,21 @@ def test_no_library_debug_output_at_info(restore_logging: None, capsys: pytest.C
     err = capsys.readouterr().err
     assert "DEBUG" not in err and "Building index" not in err
     assert "still shown" in err
+
+
+def test_each_stage_gets_its_own_rate_and_eta() -> None:
+    lines: list[str] = []
+    clock = Clock()
+    p = Progress("embedding passages", log=lines.append, interval=10, terminal=False, clock=clock)
+    p(0, 100)
+    clock.t += 50
+    p(100, 100)  # 2 a second
+    p.start("embedding sentences")
+    p(0, 1000)
+    clock.t += 10
+    p(200, 1000)  # 20 a second: the passages' rate plays no part
+    assert lines == [
+        "embedding passages: 100/100 texts (100%), 2.0 texts/s",
+        "embedding passages: 100/100 texts in 50 s",
+        "embedding sentences: 200/1000 texts (20%), 20.0 texts/s, about 40 s left",
+    ]

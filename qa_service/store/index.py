@@ -286,24 +286,31 @@ def commit_version(
     queued = set(todo_passages)
     todo_sentences = [t for t in dict.fromkeys(sent_texts) if t not in known and t not in queued]
     total = len(todo_passages) + len(todo_sentences)
-    done = 0
+    done = stage_done = stage_total = 0
     # Without a caller's bar (an ingest through the API), long embedding still logs a line now and then.
     fallback = Progress("embedding", terminal=False)
     report = progress or fallback
 
     def tick(n: int) -> None:
-        nonlocal done
+        nonlocal done, stage_done
         done += n
-        report(done, total)
+        stage_done += n
+        if isinstance(report, Progress):  # one bar per stage, each with its own ETA
+            report(stage_done, stage_total)
+        else:
+            report(done, total)
 
     lookup = dict(known)
     cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite", shipped)
     try:
-        for stage, todo in (("encode_passages", todo_passages), ("encode_sentences", todo_sentences)):
+        for stage, todo in (("passages", todo_passages), ("sentences", todo_sentences)):
             t = time.perf_counter()
+            stage_done, stage_total = 0, len(todo)
+            if isinstance(report, Progress):
+                report.start(f"embedding {stage}")
             if todo:
                 lookup.update(zip(todo, cache.encode_passages(encoder, todo, progress=tick), strict=True))
-            timings[stage] = time.perf_counter() - t
+            timings[f"encode_{stage}"] = time.perf_counter() - t
     finally:
         cache.close()
         fallback.close()
