@@ -98,6 +98,18 @@ class SearchService:
         min_score: float | None = None,
         query_vector: np.ndarray | None = None,
     ) -> SearchResult:
+        with self.store.snapshot():  # every leg and lookup sees one state of the corpus
+            return self._search(query, top_k, mode, filters, min_score, query_vector)
+
+    def _search(
+        self,
+        query: str,
+        top_k: int,
+        mode: Mode,
+        filters: Filters | None,
+        min_score: float | None,
+        query_vector: np.ndarray | None,
+    ) -> SearchResult:
         t0 = time.perf_counter()
         query = query.strip()
         if not query:
@@ -226,6 +238,24 @@ class SearchService:
     def sentence_rows(self, passage_row: int) -> np.ndarray:
         """Rows of the sentence index that belong to a passage, in text order."""
         return self.store.sentence_rows(passage_row)
+
+    # -- sentence rows, for answer selection (the same on every store) -----------------------
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), dim) float32 vectors of sentence rows."""
+        return self.store.sentence_vectors(rows)
+
+    def sentence_spans(self, rows: np.ndarray) -> list[tuple[int, int, int]]:
+        """(passage row, start, end in the document's text) of each sentence row."""
+        return self.store.sentences(rows)
+
+    def search_sentences(self, qvec: np.ndarray, k: int, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
+        """Top `k` sentence rows (scores, rows) among the sentences of passages passing `filters`."""
+        scores, rows, _ = self.store.search_sentences(qvec, k, filters)
+        return scores, rows
+
+    def passages_at(self, rows: list[int]) -> list[tuple[Passage, Document]]:
+        """Passage rows with their documents."""
+        return self.store.passages(rows)
 
     # -- documents -----------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:

@@ -28,7 +28,7 @@ from qa_service.encoders import Encoder, make_encoder
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
-from qa_service.service import chunking_of, service_for
+from qa_service.service import chunking_of, open_store, service_for, uses_database
 from qa_service.store.index import LoadedIndex, load_index
 from qa_service.store.live import IndexWatcher
 
@@ -123,6 +123,16 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
                     metrics.index_size.labels("passages").set(len(index.passages))
                     metrics.index_size.labels("documents").set(len(index.documents))
 
+                if uses_database(settings):  # every request reads the database: nothing to watch
+                    store = open_store(settings, enc.name)
+                    svc = service_for(store, enc, settings)
+                    app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
+                    app.state.service = svc
+                    info = store.info()
+                    metrics.index_size.labels("passages").set(info.passages)
+                    metrics.index_size.labels("documents").set(info.documents)
+                    logger.info("ready: PostgreSQL store %s, encoder %s", info.version, enc.name)
+                    return
                 first = load_index(settings.index_dir, enc.name, chunking)
                 publish(first)
                 watcher = IndexWatcher(

@@ -136,7 +136,12 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
         )
-    i = svc.info()
+    try:
+        i = svc.info()
+    except QAServiceError as e:  # the database went away after start-up
+        return JSONResponse(
+            {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
+        )
     return JSONResponse(
         {
             "status": "ready",

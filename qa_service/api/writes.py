@@ -19,8 +19,8 @@ from qa_service.api.routes import ERRORS, DocId
 from qa_service.api.schemas import IsoDate
 from qa_service.errors import TooLarge, Unauthorized, WritesDisabled
 from qa_service.ingest import extract_text
-from qa_service.service import chunking_of
-from qa_service.store.live import Change, apply_changes
+from qa_service.service import apply_changes
+from qa_service.store.live import Change
 
 router = APIRouter(
     responses={
@@ -211,15 +211,9 @@ def _write(
     add = None
     if name is not None and data is not None:
         add = (name, extract_text(name, data), meta)
-    change = apply_changes(
-        settings.index_dir,
-        app.state.service.encoder,
-        chunking_of(settings),
-        settings.cache_dir,
-        add_text=add,
-        remove=remove,
-    )
-    app.state.watcher.check()  # this worker serves the new version before it answers
+    change = apply_changes(settings, app.state.service.encoder, add_text=add, remove=remove)
+    if app.state.watcher is not None:
+        app.state.watcher.check()  # this worker serves the new folder version before it answers
     return change
 
 

@@ -8,6 +8,7 @@ are inner products (cosines).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +33,10 @@ class Store(Protocol):
     """One corpus: documents, passages, sentence rows, their vectors and the keyword index."""
 
     def info(self) -> StoreInfo: ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside see one consistent state of the corpus (re-entrant)."""
+        ...
 
     # -- retrieval legs --------------------------------------------------------------------
     def has_passages(self, filters: Filters) -> bool:

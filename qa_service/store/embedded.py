@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +66,9 @@ class EmbeddedStore:
                 freq[w] += 1
         self._sender_terms = sender_terms(senders, freq, len(index.passages))
         self._allowed: tuple[tuple[object, ...], np.ndarray] | None = None
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()  # a loaded version never changes
 
     def info(self) -> StoreInfo:
         m = self.index.manifest
