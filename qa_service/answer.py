@@ -114,6 +114,7 @@ class Answerer:
         type_weight: float = 0.01,
         sender_weight: float = 0.01,
         first_passage_weight: float = 0.02,
+        wide_candidates: int = 50,
         answer_threshold: float = ANSWER_THRESHOLD,
         fact_threshold: float = FACT_THRESHOLD,
     ) -> None:
@@ -123,6 +124,7 @@ class Answerer:
         self.type_weight = type_weight
         self.sender_weight = sender_weight
         self.first_passage_weight = first_passage_weight
+        self.wide_candidates = wide_candidates
         self.answer_threshold = answer_threshold
         self.fact_threshold = fact_threshold
         self._facts: tuple[str, FactBook] | None = None
@@ -190,7 +192,9 @@ class Answerer:
         for i, s in enumerate(ranked):
             s.features = self._features(s, ranked[i + 1 :] or [], q, named, res.hits)
             s.confidence = confidence(s.features)
-        candidates = [self._extend(s, cands) for s in ranked[:3]]
+        candidates = [
+            self._extend(s, cands) for s in self._candidates(ranked, qvec, question, q, named, res.hits, filters)
+        ]
         fact = self._fact(q, res.hits, book) if q.is_lookup else None
         if fact is not None and fact.confidence >= self.fact_threshold:
             others = [c for c in candidates if c.passage_id != fact.passage_id]
@@ -207,6 +211,35 @@ class Answerer:
             )
             return Answer(question, None, res.hits, reason, _ms(t0), candidates, best.confidence)
         return Answer(question, candidates[0], res.hits, None, _ms(t0), candidates[1:], best.confidence)
+
+    def _candidates(
+        self,
+        ranked: list[ScoredSentence],
+        qvec: np.ndarray,
+        question: str,
+        q: Question,
+        named: set[str],
+        hits: list[Hit],
+        filters: Filters | None,
+    ) -> list[ScoredSentence]:
+        """The best sentence, then the best ones of passages the reader does not see yet.
+
+        The first supporting passages are shown anyway; a candidate from the same passage adds
+        nothing a reader would not find there. The others come from the sentences nearest to the
+        question anywhere in the corpus (the sentence leg), as factcheck finds evidence.
+        """
+        if not ranked or self.wide_candidates <= 0:
+            return ranked[:3]
+        shown = {h.passage.id for h in hits[:3]}
+        out = ranked[:1]
+        _, near, _ = self.search.store.search_sentences(qvec, self.wide_candidates, filters or Filters())
+        pool = self._per_passage(ranked[1:] + self._score(near, qvec, question, q, named))
+        for s in pool:
+            if len(out) == 3:
+                break
+            if s.passage_id not in shown and all(s.passage_id != o.passage_id for o in out):
+                out.append(s)
+        return out
 
     def _per_passage(self, cands: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence of each passage, best first."""

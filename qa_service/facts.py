@@ -59,39 +59,45 @@ class FactBook:
         for kind in ("letter", "reply"):
             docs += store.documents(kind, None, None, 0, 1_000_000)[1]
         self.documents = {d.id: d for d in docs}
-        self.aliases = _abbreviations(d.text for d in docs)
-        self._names: list[tuple[Document, frozenset[str]]] = []
+        attachments = store.documents("attachment", None, None, 0, 1_000_000)[1]
+        self.aliases = _abbreviations(d.text for d in docs + attachments)
+        self._names: list[tuple[Document, frozenset[str], bool]] = []
         for d in docs:
             if d.duplicate_of:
                 continue
-            for name in self._doc_names(d):
+            for name, own in self._doc_names(d):
                 key = _key_tokens(name)
                 if key:
-                    self._names.append((d, key))
+                    self._names.append((d, key, own))
 
-    def _doc_names(self, d: Document) -> set[str]:
+    def _doc_names(self, d: Document) -> set[tuple[str, bool]]:
+        """(name, is the sender's own) for every name a document goes by; a co-signatory's
+        organisation names the letter less surely than its sender does."""
         if d.kind == "reply":
             answered = self.documents.get(d.in_reply_to or "")
-            base = [d.addressee or ""] + ([answered.sender or ""] if answered else [])
+            own = [d.addressee or ""] + ([answered.sender or ""] if answered else [])
+            others: list[str] = []
         else:
-            base = (d.sender or "").split(", ") + [s.get("organisation") or "" for s in d.signatories]
-        names = {b for b in base if b}
-        for n in list(names):
-            names |= self.aliases.get(_key_tokens(n), set())
+            own = (d.sender or "").split(", ")
+            others = [s.get("organisation") or "" for s in d.signatories]
+        names = {(n, True) for n in own if n} | {(n, False) for n in others if n and n not in own}
+        for n, is_own in list(names):
+            names |= {(a, is_own) for a in self.aliases.get(_key_tokens(n), set())}
         return names
 
     def passage(self, doc: Document, which: str) -> Passage | None:
         ps = self.store.passages_of(doc.id)
         return next((p for p in ps if p.id.endswith(f"-{which}")), ps[0] if ps else None)
 
-    def named(self, question: str) -> list[tuple[int, Document]]:
-        """Documents whose name the question holds whole, with the number of name words matched."""
+    def named(self, question: str) -> list[tuple[float, Document]]:
+        """Documents whose name the question holds whole, scored by the name words matched
+        (half a word less when only a co-signatory's organisation matched)."""
         q = _tokens(question)
-        found: dict[str, tuple[int, Document]] = {}
-        for d, key in self._names:
+        found: dict[str, tuple[float, Document]] = {}
+        for d, key, own in self._names:
             if key <= q:
-                n = len(key)
-                if n > found.get(d.id, (0, d))[0]:
+                n = len(key) - (0.0 if own else 0.5)
+                if n > found.get(d.id, (0.0, d))[0]:
                     found[d.id] = (n, d)
         return sorted(found.values(), key=lambda t: -t[0])
 
@@ -116,7 +122,10 @@ class FactBook:
             top = self._top_letter(ranked_docs)
             if top is None:
                 return None
-            named, base_confidence = [(0, top)], 0.5
+            # Search's first hit is that letter (or its attachment): likely the one meant. A letter
+            # further down is a guess, kept below the display threshold.
+            first = self._top_letter(ranked_docs[:1])
+            named, base_confidence = [(0.0, top)], 0.5 if first is top else 0.3
         else:
             base_confidence = 0.9
         best = named[0][0]
@@ -169,9 +178,10 @@ class FactBook:
                 return "; ".join(s.describe() for s in signed)
             return doc.signatory
         if q.fact == "organisations":
-            orgs = list(dict.fromkeys(s.get("organisation") or "" for s in doc.signatories))
-            orgs = [o for o in orgs if o]
-            return ", ".join(orgs) if len(orgs) > 1 else doc.sender
+            orgs = [(s.get("organisation"), s.get("name")) for s in doc.signatories if s.get("organisation")]
+            if len({o for o, _ in orgs}) > 1:
+                return "; ".join(f"{o} ({n})" for o, n in orgs)
+            return doc.sender
         if q.fact == "date":
             return dutch_date(doc.date)
         if q.fact == "reply":
@@ -185,7 +195,7 @@ class FactBook:
             return doc.subject
         return None
 
-    def _role(self, q: Question, named: list[tuple[int, Document]], confidence: float) -> FactAnswer | None:
+    def _role(self, q: Question, named: list[tuple[float, Document]], confidence: float) -> FactAnswer | None:
         """The signatory with the asked role, of the organisation the question names."""
         role = (q.role or "").lower()
         q_tokens = _tokens(q.text)

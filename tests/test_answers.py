@@ -45,7 +45,7 @@ def test_ask_known_question(answerer: Answerer) -> None:
     assert a.answer is not None and "1 januari 2013" in a.answer.text
     doc = a.answer.document
     assert doc.text[a.answer.char_start : a.answer.char_end] == a.answer.text
-    assert a.answer.citation == citation(doc, answerer.search.index.documents)
+    assert a.answer.citation == citation(doc, answerer.search.store.document)
     assert "Gemeente Steenbergen" in a.answer.citation and "kenmerk 202500466" in a.answer.citation
 
 

@@ -90,6 +90,8 @@ def looks_like_name(text: str) -> bool:
 
 def _org_of(rest: str) -> str | None:
     rest = _clean(re.sub(r"(?i)^(?:mede\s+)?namens\s+(?:allen\s+van\s+)?(?:de\s+|het\s+)?", "", rest))
+    if re.fullmatch(r"\(([^()]+)\)", rest):  # "voorzitter (NIP)": the organisation in brackets
+        rest = rest[1:-1]
     return rest if rest and len(rest.split()) <= 12 else None
 
 
