@@ -89,7 +89,8 @@ def envelope_passages(doc: Document, count: TokenCounter, settings: ChunkingSett
     """One short passage for a letter's head and one for its tail, cut to the token cap.
 
     They hold what content passages leave out (who signed, in which role, the date and the
-    letterhead), so that search can find them for lookups; they carry no sentence vectors.
+    letterhead), so that search can find them for lookups. The whole passage is its one
+    "sentence": its lines are a block, not prose, and the sentence leg must see it too.
     """
     out: list[Passage] = []
     for name, paras in zip(("head", "tail"), envelope(doc), strict=True):
@@ -104,7 +105,16 @@ def envelope_passages(doc: Document, count: TokenCounter, settings: ChunkingSett
         if count(doc.text[a:b]) > settings.max_tokens:
             continue  # one oversized block (an unparsed letterhead): nothing a lookup can use
         out.append(
-            Passage(f"{doc.id}-{name}", doc.id, -1 if name == "head" else 10_000, doc.text[a:b], a, b, role="envelope")
+            Passage(
+                f"{doc.id}-{name}",
+                doc.id,
+                -1 if name == "head" else 10_000,
+                doc.text[a:b],
+                a,
+                b,
+                sentences=[(a, b)],
+                role="envelope",
+            )
         )
     return out
 
