@@ -152,6 +152,8 @@ def test_keyboard_only(page) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("Enter")
     page.wait_for_selector("#results:not([hidden])")
     assert page.locator("#status").inner_text()
+    # After a search the focus moves to the outcome, so Tab goes on from there.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'results-heading'")
 
 
 def test_english_labels_and_phone_width(browser, base_url) -> None:  # type: ignore[no-untyped-def]

@@ -287,7 +287,7 @@ function candidatesBox(candidates) {
     el("ol", { class: "candidates" }, candidates.map((c, i) =>
       el("li", { class: "candidate" },
         el("p", { class: "candidate-label" }, t("candidate")(i + 1),
-           c.confidence !== null && c.confidence !== undefined ? " · " : null, confidenceWords(c.confidence)),
+           " ", confidenceWords(c.confidence)),
         el("p", { class: "candidate-text" }, passageLink(c.document.id, c.passage_id, c.text)),
         el("p", { class: "citation" }, el("strong", {}, t("source") + ": "), c.citation),
         el("div", { class: "actions" },
@@ -486,7 +486,13 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     const s = readForm();
     history.pushState(null, "", urlFor(s));
-    run(s);
+    // Bring the outcome into view (on a phone it sits below the form) and give keyboard users a start there.
+    run(s).then(() => {
+      if ($("results").hidden) return;
+      const heading = $("results-heading");
+      if (heading.getBoundingClientRect().top > window.innerHeight / 2) heading.scrollIntoView({ block: "start" });
+      heading.focus({ preventScroll: true });
+    });
   });
   document.addEventListener("click", (ev) => {
     const a = ev.target.closest("a");
