@@ -233,11 +233,17 @@ class Answerer:
         shown = {h.passage.id for h in hits[:3]}
         out = ranked[:1]
         _, near, _ = self.search.store.search_sentences(qvec, self.wide_candidates, filters or Filters())
-        pool = self._per_passage(ranked[1:] + self._score(near, qvec, question, q, named))
+        wide = self._per_passage(self._score(near, qvec, question, q, named))
+        for i, w in enumerate(wide):
+            w.features = self._features(w, wide[i + 1 :], q, named, hits)
+            w.confidence = confidence(w.features)
+        pool = self._per_passage(ranked[1:] + wide)
         for s in pool:
             if len(out) == 3:
                 break
-            if s.passage_id not in shown and all(s.passage_id != o.passage_id for o in out):
+            # Overlapping passages of one document hold the same sentence: show it once.
+            same = any(s.document.id == o.document.id and s.char_start == o.char_start for o in out)
+            if s.passage_id not in shown and not same and all(s.passage_id != o.passage_id for o in out):
                 out.append(s)
         return out
 
