@@ -3,7 +3,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    QA_INDEX_DIR=/app/index/default QA_CORPUS_DIR=/app/data/corpus QA_CACHE_DIR=/app/.cache
+    QA_INDEX_DIR=/app/index/default QA_CORPUS_DIR=/app/data/corpus QA_CACHE_DIR=/app/.cache \
+    QA_VECTORS_DIR=/app/data/vectors
 
 WORKDIR /app
 RUN useradd --create-home --uid 10001 qa

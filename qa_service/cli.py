@@ -13,6 +13,7 @@ import click
 from qa_service.config import Settings
 from qa_service.errors import QAServiceError
 from qa_service.log import configure_logging
+from qa_service.progress import Progress
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
@@ -55,27 +56,30 @@ def index() -> None:
 @click.pass_context
 def index_build(ctx: click.Context) -> None:
     """Parse the corpus, chunk, embed (cached) and write a new index version atomically."""
-    from tqdm import tqdm
-
     from qa_service.encoders import make_encoder
     from qa_service.service import build, uses_database
 
     s = _settings(ctx)
     enc = make_encoder(s.encoder, s.encoder_threads)
-    bar = tqdm(total=0, unit="passage", desc="embedding", file=sys.stderr, disable=None)
-
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
+    progress = _progress()
     t0 = time.perf_counter()
-    m = build(s, enc, progress)
-    bar.close()
+    try:
+        m = build(s, enc, progress)
+    finally:
+        progress.close()
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in m.get("timings", {}).items())
+    sources = ", ".join(f"{v} {k}" for k, v in m.get("vector_sources", {}).items())
+    where = "the database" if uses_database(s) else s.index_dir
     click.echo(
-        f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages "
-        f"in {time.perf_counter() - t0:.1f} s -> {'the database' if uses_database(s) else s.index_dir}"
+        f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages, "
+        f"{m['counts'].get('sentences', 0)} sentences in {time.perf_counter() - t0:.1f} s -> {where}"
+        + (f"\n  seconds: {stages}\n  vectors: {sources}" if stages else "")
     )
+
+
+def _progress() -> Progress:
+    """A bar on a terminal; otherwise a line on stderr every 10 s (the CLI logs warnings only)."""
+    return Progress("embedding", log=lambda line: click.echo(line, err=True))
 
 
 @index.command("info")
@@ -225,7 +229,13 @@ def ingest(
     meta = {"kind": kind, "sender": sender, "date": date_, "subject": subject}
     for path in paths:
         text = extract_text(path.name, path.read_bytes())
-        change = apply_changes(s, enc, add_text=(path.name, text, meta), remove={replace_id} if replace_id else None)
+        progress = _progress()
+        try:
+            change = apply_changes(
+                s, enc, add_text=(path.name, text, meta), remove={replace_id} if replace_id else None, progress=progress
+            )
+        finally:
+            progress.close()
         state = "unchanged (already indexed)" if change.unchanged else "added"
         click.echo(f"{path}: {state} {', '.join(change.added)} -> version {change.version}")
 

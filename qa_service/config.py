@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         PACKAGE_ROOT / ".cache", description="Embedding cache (SQLite), so rebuilds embed only changed passages"
     )
+    vectors_dir: Path = Field(
+        PACKAGE_ROOT / "data" / "vectors",
+        description="Vectors shipped with the bundled corpus, looked up before encoding (a missing folder = none)",
+    )
     encoder: str = Field(
         "e5",
         description="Encoder: `e5` (bundled multilingual-e5-small), `hashing`, `st:<model id or path>`, "

@@ -25,6 +25,9 @@ def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
     handler.setFormatter(
         _JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    # On the handler too: bm25s sets its own logger to DEBUG when imported, and a logger's own
+    # level, not the root's, decides whether its records reach the root's handler.
+    handler.setLevel(level.upper())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -17,7 +17,7 @@ from qa_service import __version__
 from qa_service.answer import Answerer
 from qa_service.api.schemas import SearchHit, SentenceOut
 from qa_service.search import Filters
-from qa_service.serialize import hit_dict, sentence_dict
+from qa_service.serialize import ask_dict, hit_dict, sentence_dict
 
 
 class SearchOutput(BaseModel):
@@ -29,7 +29,9 @@ class SearchOutput(BaseModel):
 class AskOutput(BaseModel):
     question: str
     answer: SentenceOut | None
+    confidence: float | None = None
     reason: str | None = None
+    candidates: list[SentenceOut] = []
     supporting: list[SearchHit]
 
 
@@ -74,17 +76,13 @@ def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
         )
 
     @server.tool(
-        description="Answer a question with the best sentence from the documents and its citation; "
-        "answer is null when the documents do not answer it."
+        description="Answer a question with the best sentence (or the document fact: who signed, when) and its "
+        "citation and confidence; answer is null when no answer is likely right, and `candidates` then holds "
+        "the sentences where it probably is."
     )
     def ask(question: str, top_k: int = 5) -> AskOutput:
         res = answerer().ask(_check(question), top_k=max(1, min(top_k, 50)))
-        return AskOutput(
-            question=res.question,
-            answer=SentenceOut.model_validate(sentence_dict(res.answer)) if res.answer else None,
-            reason=res.reason,
-            supporting=[SearchHit.model_validate(hit_dict(h)) for h in res.supporting],
-        )
+        return AskOutput.model_validate(ask_dict(res))
 
     @server.tool(
         description="Evidence sentences for or against a claim, with citations; status no_evidence when "

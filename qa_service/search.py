@@ -13,6 +13,7 @@ store. Which store serves is the caller's choice (`service.open_store`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -25,6 +26,7 @@ from qa_service.chunking import Passage
 from qa_service.corpus import Document
 from qa_service.encoders import Encoder
 from qa_service.errors import InvalidQuery, NotFound
+from qa_service.questions import classify
 from qa_service.retrieval import legs, ranking
 from qa_service.retrieval.highlight import highlight
 from qa_service.retrieval.store import KeywordHits, Store
@@ -113,6 +115,8 @@ class SearchService:
         if not query:
             raise InvalidQuery("query is empty")
         filters = filters or Filters()
+        if not filters.envelope and classify(query).is_lookup:
+            filters = dataclasses.replace(filters, envelope=True)
         threshold = self.min_dense_score if min_score is None else min_score
         if not self.store.has_passages(filters):
             return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")

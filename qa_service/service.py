@@ -116,7 +116,9 @@ def build(settings: Settings, encoder: Encoder, progress: Callable[[int, int], N
             progress=progress,
         )
     chunking = chunking_of(settings)
-    return build_index(settings.corpus_dir, settings.index_dir, encoder, chunking, settings.cache_dir, progress)
+    return build_index(
+        settings.corpus_dir, settings.index_dir, encoder, chunking, settings.cache_dir, progress, settings.vectors_dir
+    )
 
 
 def apply_changes(
@@ -126,6 +128,7 @@ def apply_changes(
     add_text: tuple[str, str, dict[str, Any]] | None = None,
     remove: set[str] | None = None,
     before_commit: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Change:
     """Add one text and/or remove documents in the configured store, as one unit."""
     if uses_database(settings):
@@ -150,4 +153,5 @@ def apply_changes(
         add_text=add_text,
         remove=remove,
         before_commit=before_commit,
+        progress=progress,
     )

@@ -58,11 +58,20 @@ def settings(hashing_index: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real corpus indexed with the bundled multilingual E5 model (built once per session)."""
+    """The real corpus indexed with the bundled multilingual E5 model (built once per session).
+
+    Its cache starts empty, but the vectors shipped in data/vectors/ answer for the bundled
+    corpus, so only texts they lack (after a chunking change) are embedded.
+    """
     index_dir = tmp_path_factory.mktemp("e5") / "index"
     s = make_settings(index_dir, "e5")
     build_index(
-        CORPUS, index_dir, make_encoder("e5"), ChunkingSettings(s.chunk_target_tokens, s.chunk_max_tokens), s.cache_dir
+        CORPUS,
+        index_dir,
+        make_encoder("e5"),
+        ChunkingSettings(s.chunk_target_tokens, s.chunk_max_tokens),
+        s.cache_dir,
+        vectors_dir=s.vectors_dir,
     )
     return index_dir
 

@@ -45,7 +45,7 @@ def test_ask_known_question(answerer: Answerer) -> None:
     assert a.answer is not None and "1 januari 2013" in a.answer.text
     doc = a.answer.document
     assert doc.text[a.answer.char_start : a.answer.char_end] == a.answer.text
-    assert a.answer.citation == citation(doc, answerer.search.index.documents)
+    assert a.answer.citation == citation(doc, answerer.search.store.document)
     assert "Gemeente Steenbergen" in a.answer.citation and "kenmerk 202500466" in a.answer.citation
 
 
@@ -68,16 +68,15 @@ def test_factcheck_groups_agreement_and_letters(answerer: Answerer) -> None:
     assert sims == sorted(sims, reverse=True) or len(sims) > 1
 
 
-@pytest.mark.real_model
-def test_answer_quality_floor(real_index: Path) -> None:
+def _evaluate_answers(gold: Path, index: Path) -> dict:  # type: ignore[type-arg]
     out = subprocess.run(
         [
             sys.executable,
             str(PACKAGE_ROOT / "scripts" / "evaluate_answers.py"),
             "--gold",
-            str(PACKAGE_ROOT / "tests" / "data" / "dev.jsonl"),
+            str(gold),
             "--index-dir",
-            str(real_index),
+            str(index),
             "--json",
         ],
         capture_output=True,
@@ -85,9 +84,21 @@ def test_answer_quality_floor(real_index: Path) -> None:
         check=True,
         env={"PATH": "/usr/bin:/bin"},
     )
-    s = json.loads(out.stdout.strip().splitlines()[-1])
-    assert s["answer_contains_evidence"] >= 0.5 and s["evidence_in_top3"] >= 0.85
-    assert s["off_topic_no_answer"] == 1.0
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.mark.real_model
+def test_answer_quality_floor(real_index: Path) -> None:
+    """Floors a little under the measured figures (docs/evaluation.md), on dev and our tuning set."""
+    dev = _evaluate_answers(PACKAGE_ROOT / "tests" / "data" / "dev.jsonl", real_index)
+    assert dev["answers"]["precision"] >= 0.7 and dev["answers"]["reach"] >= 0.78, dev["answers"]
+    assert dev["evidence_in_top3"] >= 0.85
+    assert dev["off_topic_no_answer"] == 1.0
+    tune = _evaluate_answers(PACKAGE_ROOT / "eval" / "answers_tune.jsonl", real_index)
+    assert tune["answers"]["precision"] >= 0.8 and tune["answers"]["coverage"] >= 0.45, tune["answers"]
+    assert tune["answers"]["reach"] >= 0.8, tune["answers"]
+    lookups = tune["by"]["kind=lookup"]
+    assert lookups["right"] >= 12, lookups
 
 
 @pytest.mark.real_model
@@ -96,8 +107,10 @@ def test_http_ask_and_factcheck(real_server: str) -> None:
         r = c.post("/v1/ask", json={"question": "Wat vraagt de NVZ van het nieuwe kabinet?", "top_k": 3})
         assert r.status_code == 200
         body = r.json()
-        assert body["answer"]["document"]["sender"] == "NVZ" and "citation" in body["answer"]
-        assert len(body["supporting"]) == 3
+        assert len(body["supporting"]) == 3 and body["supporting"][0]["document"]["sender"] == "NVZ"
+        shown = [body["answer"]] if body["answer"] else body["candidates"]
+        assert shown and all("citation" in s and 0 <= s["confidence"] <= 1 for s in shown)
+        assert body["answer"] is not None or "low confidence" in body["reason"]
         r = c.post("/v1/ask", json={"question": "Wat is de hoofdstad van Peru?"})
         assert r.json()["answer"] is None and r.json()["reason"]
         r = c.post("/v1/factcheck", json={"claim": "De AI Coalitie vraagt 1 miljard euro voor vijf datacollecties."})

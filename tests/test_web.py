@@ -4,9 +4,11 @@ against the real service (real E5 index) on loopback. Screenshots go to test-art
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -18,6 +20,9 @@ pytestmark = pytest.mark.real_model
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = PACKAGE_ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = PACKAGE_ROOT / "test-artifacts"
+CONFIDENCE_WORDS_NL = {"grote zekerheid", "redelijke zekerheid", "beperkte zekerheid", "lage zekerheid"}
+FACT_QUESTION = "Wie is de voorzitter van de Vereniging Groninger Monument Eigenaren?"
+LOW_CONFIDENCE_QUESTION = "Wat vraagt de NVZ van het nieuwe kabinet?"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -74,6 +79,9 @@ def test_ask_shows_answer_with_source_and_shareable_url(page) -> None:  # type: 
     answer = page.locator("#answer-box")
     assert "1 januari 2013" in answer.locator("mark").inner_text()
     assert "Gemeente Steenbergen" in answer.inner_text() and "kenmerk 202500466" in answer.inner_text()
+    # The answer sentence itself links to its passage in the document view, and says how sure it is.
+    assert answer.locator("a[data-passage] mark").count() == 1
+    assert answer.locator(".confidence").inner_text() in CONFIDENCE_WORDS_NL
     assert "q=Sinds" in page.url and "mode=ask" in page.url
     page.screenshot(path=str(ARTIFACTS / "ask-desktop.png"), full_page=True)
     # The URL alone reproduces the result page for a colleague.
@@ -144,6 +152,8 @@ def test_keyboard_only(page) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("Enter")
     page.wait_for_selector("#results:not([hidden])")
     assert page.locator("#status").inner_text()
+    # After a search the focus moves to the outcome, so Tab goes on from there.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'results-heading'")
 
 
 def test_english_labels_and_phone_width(browser, base_url) -> None:  # type: ignore[no-untyped-def]
@@ -157,6 +167,11 @@ def test_english_labels_and_phone_width(browser, base_url) -> None:  # type: ign
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"horizontal scroll at phone width: {width}px"
     pg.screenshot(path=str(ARTIFACTS / "ask-phone-en.png"), full_page=True)
+    for name, q in (("fact", FACT_QUESTION), ("candidates", LOW_CONFIDENCE_QUESTION)):
+        pg.goto("/?" + urlencode({"q": q, "mode": "ask"}))
+        pg.wait_for_selector("#results:not([hidden])")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+        pg.screenshot(path=str(ARTIFACTS / f"ask-{name}-phone.png"))
     ctx.close()
 
 
@@ -171,7 +186,12 @@ def test_accessibility_axe(page) -> None:  # type: ignore[no-untyped-def]
     if not AXE.exists():
         pytest.fail("axe-core missing: npm install --prefix tests/web")
     results = []
-    for url, wait in (("/", "#q"), ("/?q=Wat+vraagt+de+NVZ+van+het+nieuwe+kabinet%3F&mode=ask", "#answer-box")):
+    pages = (
+        ("/", "#q"),
+        ("/?" + urlencode({"q": LOW_CONFIDENCE_QUESTION, "mode": "ask"}), "#candidates-box"),
+        ("/?" + urlencode({"q": FACT_QUESTION, "mode": "ask"}), "#answer-box"),
+    )
+    for url, wait in pages:
         page.goto(url)
         page.wait_for_selector(wait)
         page.add_script_tag(path=str(AXE))
@@ -180,3 +200,86 @@ def test_accessibility_axe(page) -> None:  # type: ignore[no-untyped-def]
     serious = [v for r in results for v in r["violations"] if v["impact"] in ("serious", "critical")]
     (ARTIFACTS / "axe.json").write_text(json.dumps([r["violations"] for r in results], indent=1))
     assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+
+
+def test_fact_answer_gives_confidence_in_words_citation_and_its_origin(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, FACT_QUESTION)
+    answer = page.locator("#answer-box")
+    text = answer.inner_text()
+    assert "Derk K. Kremer" in text
+    assert "uit de gegevens van de brief" in text
+    assert answer.locator(".confidence").inner_text() in {"grote zekerheid", "redelijke zekerheid"}
+    assert "Brief van Vereniging Groninger Monument Eigenaren aan de informateur" in text
+    assert "kenmerk 202500342" in text
+    assert answer.locator("a.open").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "ask-fact-desktop.png"), full_page=True)
+
+
+def test_low_confidence_shows_candidates_and_no_answer(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, LOW_CONFIDENCE_QUESTION)
+    assert page.locator("#answer-box").count() == 0
+    box = page.locator("#candidates-box")
+    assert "Het antwoord staat waarschijnlijk in een van deze passages" in box.inner_text()
+    candidates = box.locator("li.candidate")
+    assert 1 <= candidates.count() <= 3
+    texts = [c.locator(".candidate-text").inner_text() for c in candidates.all()]
+    assert len(set(texts)) == len(texts), texts
+    for c in candidates.all():
+        assert c.locator(".candidate-label").inner_text().startswith("Mogelijke passage")
+        assert "Bron:" in c.locator(".citation").inner_text()
+        assert c.locator("a[data-passage]").count() == 1
+    # A candidate is not presented as an answer: nothing in the box is highlighted as one.
+    assert box.locator("mark").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "ask-candidates-desktop.png"), full_page=True)
+    candidates.first.locator("a[data-passage]").click()
+    page.wait_for_selector("#cited")
+    assert page.locator("#cited").inner_text().strip()
+
+
+def test_english_pages_never_show_null_or_undefined(page) -> None:  # type: ignore[no-untyped-def]
+    for q, mode in (
+        ("What is the capital of Peru?", "ask"),
+        ("What does the NVZ ask of the new cabinet?", "ask"),
+        ("What is the capital of Peru?", "search"),
+    ):
+        page.goto("/?" + urlencode({"q": q, "mode": mode, "lang": "en"}))
+        page.wait_for_selector("#results:not([hidden])")
+        body = page.evaluate("document.body.innerText")
+        assert not re.search(r"\b(null|undefined|NaN)\b", body), (q, mode, body[:2000])
+        if mode == "ask" and "Peru" in q:
+            assert "The documents give no clear answer" in body
+
+
+def test_outcome_sentence_is_shown_once(page) -> None:  # type: ignore[no-untyped-def]
+    sentence = "De documenten geven geen duidelijk antwoord op deze vraag."
+    ask(page, "Wat is de hoofdstad van Peru?")
+    assert page.locator("#results").inner_text().count(sentence) == 1
+    assert page.locator("#results-heading").inner_text() == "Antwoord"
+    # The status line still announces it, to screen readers only.
+    status = page.locator("#status")
+    assert status.inner_text() == sentence and "visually-hidden" in (status.get_attribute("class") or "")
+
+
+def test_supporting_lists_each_document_once(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, FACT_QUESTION)
+    cards = page.locator("#hits > li.hit").all()
+    assert cards
+    doc_ids = []
+    for card in cards:
+        ids = set(card.locator(".doc-passage a.open").evaluate_all("els => els.map(e => e.dataset.doc)"))
+        assert len(ids) == 1, ids
+        doc_ids.append(ids.pop())
+    assert len(doc_ids) == len(set(doc_ids)), doc_ids
+    # The same letter's several passages sit in one card (this question hits four of them).
+    assert max(card.locator(".doc-passage").count() for card in cards) > 1
+    # Two copies of one text in different documents: shown once, the copy as an "also in" link.
+    folded = page.evaluate(
+        """() => {
+        const doc = (id) => ({ id, kind: "letter", title: id });
+        const hit = (pid, id, text) => ({ passage_id: pid, text, document: doc(id), duplicates: [] });
+        return foldByDocument([hit("a-p1", "a", "Zelfde  tekst."), hit("b-p1", "b", "zelfde tekst."),
+                               hit("a-p2", "a", "Andere tekst."), hit("c-p1", "c", "Derde tekst.")])
+          .map((g) => g.map((h) => [h.passage_id, h.duplicates.map((d) => d.document.id)]));
+    }"""
+    )
+    assert folded == [[["a-p1", ["b"]], ["a-p2", []]], [["c-p1", []]]]

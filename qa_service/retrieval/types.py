@@ -23,13 +23,23 @@ class Filters:
     date_to: dt.date | None = None
     document_id: str | None = None
     source_file: str | None = None
+    # Letter heads and signature tails (passage role "envelope"): on for lookups ("who signed").
+    envelope: bool = False
 
     def kinds(self) -> list[str]:
         """The kinds searched: replies only when asked for (they are 75% boilerplate)."""
         return list(self.kind or DEFAULT_KINDS)
 
     def key(self) -> tuple[object, ...]:
-        return (tuple(self.kinds()), self.sender, self.date_from, self.date_to, self.document_id, self.source_file)
+        return (
+            tuple(self.kinds()),
+            self.sender,
+            self.date_from,
+            self.date_to,
+            self.document_id,
+            self.source_file,
+            self.envelope,
+        )
 
 
 @dataclass

@@ -43,6 +43,7 @@ class EmbeddedStore:
         self._dates = np.array([d.date or "" for d in self._doc_of])
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
+        self._envelope = np.array([p.role == "envelope" for p in index.passages], dtype=bool)
         self._row_of: dict[str, int] = {}
         for i, p in enumerate(index.passages):
             self._row_of.setdefault(p.id, i)
@@ -88,6 +89,8 @@ class EmbeddedStore:
         if memo is not None and memo[0] == key:
             return memo[1]
         mask = np.isin(self._kinds, filters.kinds())
+        if not filters.envelope:
+            mask &= ~self._envelope
         if filters.sender:
             needle = filters.sender.lower()
             mask &= np.array([needle in s for s in self._senders], dtype=bool)

@@ -35,7 +35,9 @@ from qa_service.corpus import Document, load_corpus
 from qa_service.corpus.loader import corpus_hash
 from qa_service.encoders import EmbeddingCache, Encoder
 from qa_service.errors import IndexMismatch, IndexNotFound
+from qa_service.progress import Progress
 from qa_service.store.keyword import KeywordIndex
+from qa_service.store.shipped import ShippedVectors
 from qa_service.store.vectors import FaissVectorStore, VectorStore
 
 logger = logging.getLogger(__name__)
@@ -159,8 +161,14 @@ def write_version(
     sentence_vectors: np.ndarray,
     sentence_table: np.ndarray,
     keep: int = 2,
+    t0: float | None = None,
 ) -> Path:
-    """Write a complete version next to the live one, then point CURRENT at it."""
+    """Write a complete version next to the live one, then point CURRENT at it.
+
+    When the manifest has `timings`, the BM25 and writing seconds are added to it (and
+    `build_seconds` brought up to date from `t0`) before it is written.
+    """
+    t_write = time.perf_counter()
     versions = index_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     version = manifest["version"]
@@ -180,7 +188,15 @@ def write_version(
     np.save(tmp / "sentences.npy", sentence_table)
     by_id = {d.id: d for d in documents}
     context = bool(manifest["chunking"].get("context", True))
+    t_bm25 = time.perf_counter()
     KeywordIndex.build([embedding_text(by_id[p.doc_id], p, context) for p in passages]).save(tmp)
+    if "timings" in manifest:
+        now = time.perf_counter()
+        manifest["timings"]["bm25"] = now - t_bm25
+        manifest["timings"]["write"] = t_bm25 - t_write
+        manifest["timings"] = {k: round(v, 2) for k, v in manifest["timings"].items()}
+        if t0 is not None:
+            manifest["build_seconds"] = round(now - t0, 2)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     final: Path = versions / str(version)
     os.rename(tmp, final)
@@ -206,9 +222,14 @@ def build_index(
     chunking: ChunkingSettings,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    vectors_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Parse the corpus folder (plus documents ingested later, minus deleted ones), chunk, embed
-    and write a new index version. Returns its manifest."""
+    and write a new index version. Returns its manifest.
+
+    `vectors_dir` holds the vectors shipped with the bundled corpus (store/shipped.py): texts
+    found there are not embedded again.
+    """
     t0 = time.perf_counter()
     from qa_service.store.live import deleted_ids, load_ingested
 
@@ -216,7 +237,9 @@ def build_index(
     documents = [d for d in load_corpus(corpus_dir) + load_ingested(index_dir) if d.id not in deleted]
     if not documents:
         raise IndexNotFound(f"no corpus files found in {corpus_dir}")
+    t1 = time.perf_counter()
     passages = chunk_documents(documents, _cached_counter(encoder), chunking)
+    timings = {"parse": t1 - t0, "chunk": time.perf_counter() - t1}
     return commit_version(
         index_dir,
         documents,
@@ -228,6 +251,8 @@ def build_index(
         progress,
         t0,
         corpus_sha256=corpus_hash(corpus_dir),
+        shipped=ShippedVectors.open(vectors_dir, encoder.name),
+        timings=timings,
     )
 
 
@@ -243,37 +268,57 @@ def commit_version(
     t0: float | None = None,
     corpus_sha256: str | None = None,
     lock: bool = True,
+    shipped: ShippedVectors | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Embed what is not known yet and write documents + passages as the new live version.
 
     `known` maps embedded texts to vectors already computed (the live version's), so an update
-    embeds only its new passages; the on-disk cache catches the rest of a rebuild.
+    embeds only its new passages; the on-disk cache (then `shipped`) catches the rest of a rebuild.
+    `timings` holds the seconds of the stages before this one (parse, chunk).
     """
     t0 = time.perf_counter() if t0 is None else t0
+    timings = dict(timings or {})
     by_id = {d.id: d for d in documents}
     texts = [embedding_text(by_id[p.doc_id], p, chunking.context) for p in passages]
     sent_texts, sent_table = sentence_rows(by_id, passages)
-    todo = [t for t in dict.fromkeys([*texts, *sent_texts]) if t not in known]
-    done = 0
+    todo_passages = [t for t in dict.fromkeys(texts) if t not in known]
+    queued = set(todo_passages)
+    todo_sentences = [t for t in dict.fromkeys(sent_texts) if t not in known and t not in queued]
+    total = len(todo_passages) + len(todo_sentences)
+    done = stage_done = stage_total = 0
+    # Without a caller's bar (an ingest through the API), long embedding still logs a line now and then.
+    fallback = Progress("embedding", terminal=False)
+    report = progress or fallback
 
     def tick(n: int) -> None:
-        nonlocal done
+        nonlocal done, stage_done
         done += n
-        if progress:
-            progress(done, len(todo))
+        stage_done += n
+        if isinstance(report, Progress):  # one bar per stage, each with its own ETA
+            report(stage_done, stage_total)
+        else:
+            report(done, total)
 
-    cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite")
+    lookup = dict(known)
+    cache = EmbeddingCache((cache_dir or index_dir / ".cache") / "embeddings.sqlite", shipped)
     try:
-        fresh = cache.encode_passages(encoder, todo, progress=tick) if todo else np.zeros((0, encoder.dim), np.float32)
+        for stage, todo in (("passages", todo_passages), ("sentences", todo_sentences)):
+            t = time.perf_counter()
+            stage_done, stage_total = 0, len(todo)
+            if isinstance(report, Progress):
+                report.start(f"embedding {stage}")
+            if todo:
+                lookup.update(zip(todo, cache.encode_passages(encoder, todo, progress=tick), strict=True))
+            timings[f"encode_{stage}"] = time.perf_counter() - t
     finally:
         cache.close()
-    lookup = dict(known)
-    lookup.update(zip(todo, fresh, strict=True))
+        fallback.close()
     vectors = _stack([lookup[t] for t in texts], encoder.dim)
     sent_vectors = _stack([lookup[t] for t in sent_texts], encoder.dim)
     built_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     digest = passages_digest(passages)
-    manifest = {
+    manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         # Sortable by time; the random tail keeps two builds in one second apart.
         "version": built_at.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8] + "-" + uuid.uuid4().hex[:6],
@@ -292,22 +337,27 @@ def commit_version(
         "passages_sha256": digest,
         "chunking": asdict(chunking),
         "built_at": built_at.isoformat(),
-        "embedded": len(todo),
+        # Texts not in the live version: from the cache, the shipped vectors, or the encoder.
+        "embedded": total,
+        "vector_sources": dict(cache.stats),
         "build_seconds": round(time.perf_counter() - t0, 2),
+        "timings": timings,
         "versions": _versions(),
     }
     if lock:
         with write_lock(index_dir):
-            write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table)
+            write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table, t0=t0)
     else:  # the caller holds the lock for its whole read-modify-write
-        write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table)
+        write_version(index_dir, documents, passages, vectors, manifest, sent_vectors, sent_table, t0=t0)
     logger.info(
-        "wrote index %s: %d documents, %d passages (%d texts embedded) in %.1fs",
+        "wrote index %s: %d documents, %d passages, %d sentences in %.1f s (%s); vectors: %s",
         manifest["version"],
         len(documents),
         len(passages),
-        len(todo),
+        len(sent_texts),
         manifest["build_seconds"],
+        ", ".join(f"{k} {v:.1f} s" for k, v in manifest["timings"].items()),
+        ", ".join(f"{v} {k}" for k, v in manifest["vector_sources"].items()),
     )
     return manifest
 

@@ -119,6 +119,7 @@ def apply_changes(
     add_text: tuple[str, str, dict[str, Any]] | None = None,
     remove: set[str] | None = None,
     before_commit: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Change:
     """Add one text (name, text, metadata) and/or remove documents, as one new version.
 
@@ -166,6 +167,7 @@ def apply_changes(
             chunking,
             cache_dir,
             known,
+            progress,
             corpus_sha256=live.manifest.get("corpus_sha256"),
             lock=False,
         )

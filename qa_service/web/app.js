@@ -30,6 +30,15 @@ const I18N = {
     loadingDoc: "Document laden…", cited: "Geciteerde passage", error: "Er ging iets mis",
     kinds: { letter: "brief", attachment: "bijlage", reply: "antwoord informateur", agreement_section: "coalitieakkoord" },
     passage: "Passage",
+    confidence: { high: "grote zekerheid", fair: "redelijke zekerheid", limited: "beperkte zekerheid", low: "lage zekerheid" },
+    confidenceLabel: "Zekerheid",
+    fromDetails: { letter: "uit de gegevens van de brief", attachment: "uit de gegevens van de bijlage",
+                   reply: "uit de gegevens van het antwoord", agreement_section: "uit de gegevens van het coalitieakkoord" },
+    unsure: "Geen zeker antwoord. Het antwoord staat waarschijnlijk in een van deze passages:",
+    candidate: (i) => `Mogelijke passage ${i}`, candidatesNote: "Dit zijn kandidaten, geen antwoord: lees ze na in het document.",
+    statusAnswer: (c) => `Antwoord gevonden, ${c}.`, statusCandidates: (n) => `Geen zeker antwoord; ${n} mogelijke passages.`,
+    searchTitle: "Zoekresultaten", factTitle: "Bewering checken",
+    moreFromDoc: "Ook in dit document:",
   },
   en: {
     title: "Search the formation documents",
@@ -58,6 +67,15 @@ const I18N = {
     loadingDoc: "Loading document…", cited: "Cited passage", error: "Something went wrong",
     kinds: { letter: "letter", attachment: "attachment", reply: "informateur's reply", agreement_section: "coalition agreement" },
     passage: "Passage",
+    confidence: { high: "high confidence", fair: "fair confidence", limited: "limited confidence", low: "low confidence" },
+    confidenceLabel: "Confidence",
+    fromDetails: { letter: "from the letter's details", attachment: "from the attachment's details",
+                   reply: "from the reply's details", agreement_section: "from the coalition agreement's details" },
+    unsure: "No certain answer. The answer is probably in one of these passages:",
+    candidate: (i) => `Possible passage ${i}`, candidatesNote: "These are candidates, not an answer: check them in the document.",
+    statusAnswer: (c) => `Answer found, ${c}.`, statusCandidates: (n) => `No certain answer; ${n} possible passages.`,
+    searchTitle: "Search results", factTitle: "Check a claim",
+    moreFromDoc: "Also in this document:",
   },
 };
 
@@ -209,28 +227,156 @@ function hitItem(h, markRange) {
       el("button", { type: "button", class: "secondary", onclick: () => copyText(cite) }, t("copy"))));
 }
 
-function renderAsk(data) {
-  const box = $("answer");
-  if (!data.answer) {
-    box.replaceChildren(el("div", { class: "answer" }, el("p", {}, t("noAnswer"))),
-                        data.supporting.length ? el("h3", {}, t("supporting")) : null);
+// replaceChildren turns a null argument into the text "null"; drop empty parts first.
+function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+// Bands of the calibrated confidence (0..1); the README lists them.
+function confidenceBand(c) {
+  return c >= 0.8 ? "high" : c >= 0.6 ? "fair" : c >= 0.3 ? "limited" : "low";
+}
+
+function confidenceWords(c) {
+  if (typeof c !== "number") return null;
+  const band = confidenceBand(c);
+  return el("span", { class: `confidence ${band}` }, t("confidence")[band]);
+}
+
+function passageLink(docId, passageId, ...children) {
+  return el("a", { href: docLink(docId, passageId), "data-doc": docId, "data-passage": passageId }, ...children);
+}
+
+// The supporting hit whose text holds a sentence answer at its offsets, if any: the box quotes it whole.
+function quotedPassage(a, supporting) {
+  if (!a || a.kind === "fact") return null;
+  const h = supporting.find((x) => x.passage_id === a.passage_id);
+  return h && h.text.slice(a.char_start - h.char_start, a.char_end - h.char_start) === a.text ? h : null;
+}
+
+function answerBox(a, supporting) {
+  const isFact = a.kind === "fact";
+  let body;
+  if (isFact) {
+    body = [el("p", { class: "fact" }, el("strong", {}, a.text)),
+            el("p", { class: "from-details" }, (t("fromDetails")[a.document.kind] || t("fromDetails").letter))];
   } else {
-    const a = data.answer;
-    const support = data.supporting.find((h) => h.passage_id === a.passage_id);
-    const passage = support
-      ? marked(support.text, a.char_start - support.char_start, a.char_end - support.char_start)
-      : el("mark", {}, a.text);
-    box.replaceChildren(el("div", { class: "answer", id: "answer-box" },
-      el("blockquote", {}, passage),
-      el("p", {}, el("strong", {}, t("source") + ": "), a.citation),
-      el("p", {}, strength(a.similarity)),
-      el("div", { class: "actions" },
-        el("a", { href: docLink(a.document.id, a.passage_id), class: "open" }, t("open")),
-        el("button", { type: "button", class: "secondary", onclick: () => copyText(a.citation) }, t("copy")))),
-      el("h3", {}, t("supporting")));
+    const support = quotedPassage(a, supporting);
+    const sentence = passageLink(a.document.id, a.passage_id, el("mark", {}, a.text));
+    const quote = support
+      ? el("span", {}, support.text.slice(0, a.char_start - support.char_start), sentence,
+           support.text.slice(a.char_end - support.char_start))
+      : sentence;
+    body = [el("blockquote", { class: "passage" }, quote)];
   }
-  $("hits").replaceChildren(...data.supporting.map((h) => hitItem(h)));
-  return data.answer ? t("answer") : t("noAnswer");
+  return el("div", { class: `answer ${isFact ? "is-fact" : "is-sentence"}`, id: "answer-box" },
+    ...body,
+    el("p", { class: "confidence-line" }, el("span", { class: "visually-hidden" }, t("confidenceLabel") + ": "),
+       confidenceWords(a.confidence)),
+    el("p", { class: "citation" }, el("strong", {}, t("source") + ": "), a.citation),
+    el("div", { class: "actions" },
+      el("a", { href: docLink(a.document.id, a.passage_id), class: "open" }, t("open")),
+      el("button", { type: "button", class: "secondary", onclick: () => copyText(a.citation) }, t("copy"))));
+}
+
+function candidatesBox(candidates) {
+  return el("div", { class: "answer unsure", id: "candidates-box" },
+    el("p", { class: "unsure-lead" }, el("strong", {}, t("unsure"))),
+    el("p", { class: "hint" }, t("candidatesNote")),
+    el("ol", { class: "candidates" }, candidates.map((c, i) =>
+      el("li", { class: "candidate" },
+        el("p", { class: "candidate-label" }, t("candidate")(i + 1),
+           " ", confidenceWords(c.confidence)),
+        el("p", { class: "candidate-text" }, passageLink(c.document.id, c.passage_id, c.text)),
+        el("p", { class: "citation" }, el("strong", {}, t("source") + ": "), c.citation),
+        el("div", { class: "actions" },
+          el("button", { type: "button", class: "secondary", onclick: () => copyText(c.citation) }, t("copy")))))));
+}
+
+const norm = (text) => text.replace(/\s+/g, " ").trim().toLowerCase();
+
+// One card per document: further hits of a listed document go into its card, and a hit whose text a
+// listed hit already shows (a copy of the same letter) becomes an "also in" link of that hit.
+function foldByDocument(hits) {
+  const groups = [];
+  const byDoc = new Map();
+  const byText = new Map();
+  for (const h of hits) {
+    const same = byText.get(norm(h.text));
+    if (same) {
+      if (same.document.id !== h.document.id && !same.duplicates.some((d) => d.document.id === h.document.id))
+        same.duplicates.push({ passage_id: h.passage_id, document: h.document });
+      continue;
+    }
+    const hit = { ...h, duplicates: [...(h.duplicates || [])] };
+    byText.set(norm(h.text), hit);
+    if (byDoc.has(h.document.id)) { byDoc.get(h.document.id).push(hit); continue; }
+    const group = [hit];
+    byDoc.set(h.document.id, group);
+    groups.push(group);
+  }
+  // A copy whose document has a card of its own needs no "also in" link.
+  for (const group of groups) for (const h of group)
+    h.duplicates = h.duplicates.filter((d) => !byDoc.has(d.document.id));
+  return groups;
+}
+
+// The first hit of a document shows its whole passage; further hits only their best sentence, to keep
+// the card short (the link opens the whole passage).
+function passageBlock(h, brief = false) {
+  const [a, b] = h.highlight ? [h.highlight.char_start - h.char_start, h.highlight.char_end - h.char_start] : [0, 0];
+  const text = brief && h.highlight
+    ? el("span", {}, a > 0 ? "… " : "", el("mark", {}, h.highlight.sentence), b < h.text.length ? " …" : "")
+    : marked(h.text, a, b);
+  return el("div", { class: "doc-passage" },
+    el("p", { class: "passage" }, text),
+    el("p", {}, strength(h.scores.dense)),
+    (h.duplicates || []).length
+      ? el("p", { class: "also" }, t("alsoIn"), " ",
+           ...h.duplicates.flatMap((d, i) => [i ? "; " : "", passageLink(d.document.id, d.passage_id, d.document.title)]))
+      : null,
+    el("div", { class: "actions" },
+      el("a", { href: docLink(h.document.id, h.passage_id), "data-doc": h.document.id, "data-passage": h.passage_id, class: "open" },
+         t("open"))));
+}
+
+function groupItem(group) {
+  const doc = group[0].document;
+  const cite = citationOf(doc);
+  return el("li", { class: "hit" },
+    el("h3", {}, doc.title),
+    metaList(doc),
+    passageBlock(group[0]),
+    group.length > 1 ? el("p", { class: "more-label" }, t("moreFromDoc")) : null,
+    group.slice(1).map((h) => passageBlock(h, true)),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "secondary", onclick: () => copyText(cite) }, t("copy"))));
+}
+
+// The heading names the mode; the box says the outcome once. Returns the sentence the status line announces.
+function renderAsk(data) {
+  const supporting = data.supporting || [];
+  // Overlapping passages can hold the same sentence; a reader needs it once.
+  const seen = new Set();
+  const candidates = (data.candidates || []).filter((c) => !seen.has(norm(c.text)) && seen.add(norm(c.text)));
+  let box, status;
+  if (data.answer) {
+    box = answerBox(data.answer, supporting);
+    status = t("statusAnswer")(t("confidence")[confidenceBand(data.answer.confidence)]);
+  } else if (candidates.length) {
+    box = candidatesBox(candidates);
+    status = t("statusCandidates")(candidates.length);
+  } else {
+    box = el("div", { class: "answer none" }, el("p", {}, t("noAnswer")));
+    status = t("noAnswer");
+  }
+  // A sentence answer's box already quotes its whole passage; the list below need not repeat it.
+  const quoted = quotedPassage(data.answer, supporting);
+  const rest = supporting.filter((h) => h !== quoted);
+  fill($("answer"), box, rest.length ? el("h3", { class: "supporting-heading" }, t("supporting")) : null);
+  fill($("hits"), foldByDocument(rest).map(groupItem));
+  return { heading: t("answer"), status };
 }
 
 function evidenceItem(e) {
@@ -244,7 +390,8 @@ function evidenceItem(e) {
 }
 
 function renderFactcheck(data) {
-  $("answer").replaceChildren(el("div", { class: "answer" }, el("p", {}, data.status === "evidence_found" ? t("evidenceFound") : t("noEvidence"))));
+  const sentence = data.status === "evidence_found" ? t("evidenceFound") : t("noEvidence");
+  fill($("answer"), el("div", { class: "answer" }, el("p", {}, sentence)));
   const groups = [["agreement", t("agreement")], ["letters", t("letters")]];
   const items = [];
   for (const [key, label] of groups) {
@@ -252,8 +399,8 @@ function renderFactcheck(data) {
     if (!list.length) continue;
     items.push(el("li", { class: "group" }, el("h3", {}, label), el("ol", { class: "hits" }, list.map(evidenceItem))));
   }
-  $("hits").replaceChildren(...items);
-  return data.status === "evidence_found" ? t("evidenceFound") : t("noEvidence");
+  fill($("hits"), items);
+  return { heading: t("factTitle"), status: sentence };
 }
 
 async function run(s) {
@@ -263,21 +410,23 @@ async function run(s) {
   $("submit").disabled = true;
   try {
     const filters = filtersOf(s);
-    let heading;
+    let shown;
     if (s.mode === "search") {
       const data = await api("/v1/search", { query: s.q, top_k: 10, filters });
-      $("answer").replaceChildren();
-      $("hits").replaceChildren(...data.results.map((h) => hitItem(h)));
-      heading = data.results.length ? t("results")(data.results.length) : t("noResults");
+      const results = data.results || [];
+      const sentence = results.length ? t("results")(results.length) : t("noResults");
+      fill($("answer"), results.length ? null : el("div", { class: "answer none" }, el("p", {}, sentence)));
+      fill($("hits"), results.map((h) => hitItem(h)));
+      shown = { heading: results.length ? sentence : t("searchTitle"), status: sentence };
     } else if (s.mode === "factcheck") {
-      heading = renderFactcheck(await api("/v1/factcheck", { claim: s.q, top_k: 6, filters }));
+      shown = renderFactcheck(await api("/v1/factcheck", { claim: s.q, top_k: 6, filters }));
     } else {
-      heading = renderAsk(await api("/v1/ask", { question: s.q, top_k: 5, filters }));
+      shown = renderAsk(await api("/v1/ask", { question: s.q, top_k: 5, filters }));
     }
     $("results").hidden = false;
-    $("results-heading").textContent = heading;
-    // The status line repeats the outcome for screen readers; sighted users read the heading.
-    setStatus(heading);
+    $("results-heading").textContent = shown.heading;
+    // The status line announces the outcome to screen readers only; the page shows it once, in the box.
+    setStatus(shown.status);
     $("status").classList.add("visually-hidden");
   } catch (err) {
     $("results").hidden = true;
@@ -337,7 +486,13 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     const s = readForm();
     history.pushState(null, "", urlFor(s));
-    run(s);
+    // Bring the outcome into view (on a phone it sits below the form) and give keyboard users a start there.
+    run(s).then(() => {
+      if ($("results").hidden) return;
+      const heading = $("results-heading");
+      if (heading.getBoundingClientRect().top > window.innerHeight / 2) heading.scrollIntoView({ block: "start" });
+      heading.focus({ preventScroll: true });
+    });
   });
   document.addEventListener("click", (ev) => {
     const a = ev.target.closest("a");

@@ -1,0 +1,143 @@
+"""Document facts: signature parsing, question typing, envelope passages, fact answers, confidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qa_service.answer import Answerer
+from qa_service.chunking import ChunkingSettings, chunk_documents
+from qa_service.confidence import has_entity, missing_names
+from qa_service.corpus import load_corpus
+from qa_service.corpus.signatures import parse_signatures
+from qa_service.questions import classify
+from tests.conftest import CORPUS
+from tests.server import running_server
+
+
+def test_signature_shapes() -> None:
+    # name, then role and organisation on the next line
+    (s,) = parse_signatures(["", "Jan de Vries  ", "Voorzitter Stichting Zeehondenzorg", "", "Kopie naar:", "- X"])
+    assert (s.name, s.role, s.organisation) == ("Jan de Vries", "Voorzitter", "Stichting Zeehondenzorg")
+    assert s.describe() == "Jan de Vries, voorzitter Stichting Zeehondenzorg"
+    # one line per signatory of a joint letter
+    joint = parse_signatures(["Anna Bakker, voorzitter ActiZ", "Piet Smit, directeur-bestuurder ANBO-PCOB"])
+    assert [(x.name, x.role, x.organisation) for x in joint] == [
+        ("Anna Bakker", "voorzitter", "ActiZ"),
+        ("Piet Smit", "directeur-bestuurder", "ANBO-PCOB"),
+    ]
+    # the organisation above the name, a redacted signature, the role before the name
+    (s,) = parse_signatures(["Sociale Fondsbank", "[redacted]", "Mw. drs. A. B. Jansen", "Voorzitter Raad van Bestuur"])
+    assert s.organisation == "Sociale Fondsbank" and s.role == "Voorzitter Raad van Bestuur"
+    (s,) = parse_signatures(["burgemeester Van den Berg"])
+    assert (s.name, s.role) == ("Van den Berg", "burgemeester")
+    # an address block is not a signature
+    assert parse_signatures(["Postbus 20018", "2500 EA Den Haag"]) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "wants", "fact"),
+    [
+        ("Wie heeft de brief van de NVZ ondertekend?", "person", "signatory"),
+        ("Who signed the letter from VNG?", "person", "signatory"),
+        ("Wie is de voorzitter van ROM-Nederland?", "person", "role"),
+        ("Who chairs the Vereniging Gehandicaptenzorg Nederland?", "person", "role"),
+        ("Wanneer stuurde VluchtelingenWerk zijn brief?", "date", "date"),
+        ("When did the informateur reply to the letter from NVZ?", "date", "reply"),
+        ("Wat is het kenmerk van de brief van de RSJ?", "other", "registration"),
+        ("Welke organisaties ondertekenden de gezamenlijke brief?", "organisation", "organisations"),
+        ("In welk hoofdstuk van het coalitieakkoord staat de AOW?", "other", "chapter"),
+        # questions about the content, not about a document's own facts
+        ("Wanneer werd het Korps Rijkspolitie opgericht?", "date", None),
+        ("Hoeveel extra geld is er jaarlijks nodig voor schoolgebouwen?", "number", None),
+        ("Welke organisatie pleit voor waakvlam-ondersteuning voor jongeren?", "organisation", None),
+        ("What does the coalition agreement say about nitrogen?", "other", None),
+    ],
+)
+def test_question_types(question: str, wants: str, fact: str | None) -> None:
+    q = classify(question)
+    assert (q.wants, q.fact) == (wants, fact)
+
+
+def test_entities_and_missing_names() -> None:
+    assert has_entity("Dit gebeurt per 1 januari 2027.", "date")
+    assert not has_entity("Dit gebeurt snel.", "date")
+    assert has_entity("Er komen 900 agenten bij.", "number")
+    assert has_entity("Wat dan ook.", "other") is None
+    assert missing_names("Hoeveel kost een kerncentrale in Frankrijk?", "Nederland bouwt kerncentrales") == 1
+    assert missing_names("Hoeveel kost een kerncentrale in Nederland?", "Nederland bouwt kerncentrales") == 0
+
+
+def test_corpus_metadata_and_envelope_passages() -> None:
+    docs = load_corpus(CORPUS)
+    letters = [d for d in docs if d.kind == "letter" and not d.duplicate_of]
+    # Replies name the organisation they answer, never "Informateur".
+    replies = [d for d in docs if d.kind == "reply"]
+    assert replies and all("aan Informateur" not in d.title for d in replies)
+    assert sum("de afzender" not in d.title for d in replies) >= len(replies) - 2
+    # Most letters have a signatory with a role, and answered letters know their reply's date.
+    assert sum(bool(d.signatory_role) for d in letters) >= 0.7 * len(letters)
+    answered = [d for d in letters if d.reply_id]
+    assert answered and all(d.reply_date and d.reply_signatory for d in answered)
+    joint = [d for d in letters if len(d.signatories) >= 10]
+    assert joint and all(s["name"] and s["organisation"] for d in joint for s in d.signatories[:5])
+    # Heads and tails are passages of their own, marked as envelope, holding the signature.
+    passages = chunk_documents(docs, lambda t: len(t.split()) * 2, ChunkingSettings())
+    envelope = [p for p in passages if p.role == "envelope"]
+    assert len(envelope) >= len(letters)
+    tails = {p.doc_id: p for p in envelope if p.id.endswith("-tail")}
+    signed = [d for d in letters if d.signatory and d.id in tails]
+    assert sum(d.signatory in tails[d.id].text for d in signed) >= 0.8 * len(signed)
+    assert all(p.sentences == [(p.char_start, p.char_end)] for p in envelope)
+    # ...and content passages no longer carry copy lists or signatures.
+    body = [p for p in passages if p.role == "body"]
+    assert not any(p.text.startswith("Kopie naar") for p in body)
+
+
+@pytest.fixture(scope="module")
+def answerer(real_service) -> Answerer:  # type: ignore[no-untyped-def]
+    return Answerer(real_service)
+
+
+@pytest.mark.real_model
+def test_fact_answers(answerer: Answerer) -> None:
+    a = answerer.ask("Wie is de voorzitter van de Vereniging Groninger Monument Eigenaren?")
+    assert a.answer is not None and a.answer.kind == "fact" and a.answer.confidence >= 0.8
+    assert "Derk K. Kremer" in a.answer.text and "voorzitter" in a.answer.text
+    assert "24 november 2025" in a.answer.citation and "Groninger Monument" in a.answer.citation
+    a = answerer.ask("When did the informateur reply to the letter from the NVZ?")
+    assert a.answer is not None and "10 december 2025" in a.answer.text
+    assert a.answer.citation.startswith("Antwoord van de informateur aan NVZ")
+    a = answerer.ask("Wat is het kenmerk van de brief van de NVZ?")
+    assert a.answer is not None and a.answer.text == "202500736"
+
+
+@pytest.mark.real_model
+def test_envelope_passages_only_for_lookups(answerer: Answerer) -> None:
+    res = answerer.search.search("Wie ondertekende de brief van de Vereniging Groninger Monument Eigenaren?", top_k=5)
+    assert any(h.passage.role == "envelope" and "Kremer" in h.passage.text for h in res.hits)
+    for q in ("Wat vraagt de NVZ van het nieuwe kabinet?", "Wat willen de Groningse monumenteigenaren?"):
+        assert all(h.passage.role == "body" for h in answerer.search.search(q, top_k=10).hits)
+
+
+@pytest.mark.real_model
+def test_low_confidence_gives_candidates_not_an_answer(answerer: Answerer) -> None:
+    a = Answerer(answerer.search, answer_threshold=1.01).ask("Wat vraagt de NVZ van het nieuwe kabinet?")
+    assert a.answer is None and a.reason and "low confidence" in a.reason
+    assert 1 <= len(a.candidates) <= 3 and a.confidence is not None
+    assert len({c.passage_id for c in a.candidates}) == len(a.candidates)
+    assert all(c.citation and c.document.text[c.char_start : c.char_end] == c.text for c in a.candidates)
+
+
+@pytest.mark.real_model
+def test_http_fact_answer(real_index: Path, tmp_path: Path) -> None:
+    env = {"QA_INDEX_DIR": str(real_index), "QA_CACHE_DIR": str(tmp_path / "c")}
+    with running_server(env, tmp_path / "log") as base:
+        body = httpx.post(
+            base + "/v1/ask", json={"question": "Who signed the letter from the NVZ to the informateur?"}, timeout=30
+        ).json()
+    assert body["answer"]["kind"] == "fact" and body["answer"]["similarity"] is None
+    assert "Melkert" in body["answer"]["text"] and body["confidence"] == body["answer"]["confidence"]
+    assert isinstance(body["candidates"], list)
