@@ -187,12 +187,6 @@ class PostgresStore:
             extra={"generation": int(row[6]), "vector_type": self.vtype, "hnsw": self._hnsw},
         )
 
-    @property
-    def index(self) -> Any:
-        from qa_service.store.pg_view import IndexView
-
-        return IndexView(self)
-
     def close(self) -> None:
         self.pool.close()
 
