@@ -2,25 +2,35 @@
 
 Extractive, no generative model: every sentence in the index has its own vector (built with the
 index), so choosing sentences costs dot products, not encoder calls. A sentence's score is its
-cosine with the question plus a small bonus for shared (stemmed) terms, less the same-language
-correction search uses; nothing is returned when
-the best sentence does not clear a calibrated cosine threshold.
+cosine with the question plus small bonuses (shared stemmed terms; an entity of the asked type;
+the named organisation's own letter), less the same-language correction search uses.
+
+A question about a document's own facts (who signed, when, its kenmerk) is answered from the
+parsed metadata (`facts.py`). Every answer carries a `confidence` (`confidence.py`, calibrated on
+our evaluation sets); below the display threshold `answer` is null and `candidates` holds the
+best sentences of different passages, so a wrong sentence never stands in the answer box.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from qa_service.confidence import ANSWER_THRESHOLD, FACT_THRESHOLD, Features, confidence, has_entity, missing_names
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import MONTHS
 from qa_service.errors import InvalidQuery
+from qa_service.facts import FactAnswer, FactBook
+from qa_service.questions import Question, classify
 from qa_service.search import Filters, Hit, SearchService
 from qa_service.store.keyword import analyze, looks_english
 
 _MONTH_NAMES = {v: k for k, v in MONTHS.items()}
+Lookup = Callable[[str], Document | None]  # a document by id, from wherever the corpus lives
 
 
 def dutch_date(iso: str | None) -> str | None:
@@ -30,7 +40,7 @@ def dutch_date(iso: str | None) -> str | None:
     return f"{d} {_MONTH_NAMES[m]} {y}"
 
 
-def citation(doc: Document, documents: dict[str, Document] | None = None) -> str:
+def citation(doc: Document, documents: Lookup | None = None) -> str:
     """A human-readable source, e.g. "Brief van NVZ aan de informateur, 26 november 2025, kenmerk 202500736"."""
     when = dutch_date(doc.date)
     tail = "".join(
@@ -44,8 +54,10 @@ def citation(doc: Document, documents: dict[str, Document] | None = None) -> str
     if doc.kind == "agreement_section":
         return "Coalitieakkoord, " + " > ".join(doc.heading_path) if doc.heading_path else "Coalitieakkoord"
     if doc.kind == "reply":
-        return f"Antwoord van de informateur aan {doc.addressee or 'de afzender'}{tail}"
-    parent = documents.get(doc.parent_id) if documents and doc.parent_id else None
+        letter = documents(doc.in_reply_to) if documents and doc.in_reply_to else None
+        to = (letter.sender_short if letter else None) or doc.addressee or "de afzender"
+        return f"Antwoord van de informateur aan {to}{tail}"
+    parent = documents(doc.parent_id) if documents and doc.parent_id else None
     # A letter answered by the informateur was addressed to the informateur.
     answered = (parent or doc).reply_id is not None
     to = " aan de informateur" if answered else ""
@@ -61,9 +73,12 @@ class ScoredSentence:
     passage_id: str
     char_start: int  # in the document's clean text
     char_end: int
-    similarity: float  # cosine of question/claim and sentence
-    score: float  # similarity - same-language correction + term bonus: the ranking key
+    similarity: float | None  # cosine of question/claim and sentence; None for a document fact
+    score: float  # similarity - same-language correction + bonuses: the ranking key
     citation: str
+    confidence: float = 0.0
+    kind: str = "sentence"  # "sentence" (from the text) or "fact" (from the document's metadata)
+    features: Features | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -73,6 +88,9 @@ class Answer:
     supporting: list[Hit]
     reason: str | None
     took_ms: float
+    # The best sentences of different passages: what a reader checks when `answer` is null.
+    candidates: list[ScoredSentence] = field(default_factory=list)
+    confidence: float | None = None  # of the answer shown, or of the best candidate
 
 
 @dataclass
@@ -88,56 +106,157 @@ class FactCheck:
 class Answerer:
     """Sentence-level answers and evidence on top of a SearchService."""
 
-    def __init__(self, search: SearchService, min_similarity: float = 0.84, term_weight: float = 0.03) -> None:
+    def __init__(
+        self,
+        search: SearchService,
+        min_similarity: float = 0.84,
+        term_weight: float = 0.03,
+        type_weight: float = 0.01,
+        sender_weight: float = 0.01,
+        first_passage_weight: float = 0.02,
+        answer_threshold: float = ANSWER_THRESHOLD,
+        fact_threshold: float = FACT_THRESHOLD,
+    ) -> None:
         self.search = search
         self.min_similarity = min_similarity
         self.term_weight = term_weight
+        self.type_weight = type_weight
+        self.sender_weight = sender_weight
+        self.first_passage_weight = first_passage_weight
+        self.answer_threshold = answer_threshold
+        self.fact_threshold = fact_threshold
+        self._facts: tuple[str, FactBook] | None = None
 
-    def _score(self, rows: np.ndarray, qvec: np.ndarray, query: str) -> list[ScoredSentence]:
-        idx = self.search.index
+    def facts(self) -> FactBook:
+        """The fact book of the corpus being served (rebuilt when its version changes)."""
+        version = self.search.info().version
+        if self._facts is None or self._facts[0] != version:
+            self._facts = (version, FactBook(self.search.store))
+        return self._facts[1]
+
+    def _doc(self, doc_id: str) -> Document | None:
+        return self.search.store.document(doc_id)
+
+    def _score(
+        self, rows: np.ndarray, qvec: np.ndarray, query: str, q: Question | None = None, named: set[str] | None = None
+    ) -> list[ScoredSentence]:
+        store = self.search.store
         if len(rows) == 0:
             return []
         terms = set(analyze(query))
-        sims = idx.sentence_vectors.vectors(rows) @ qvec
+        sims = store.sentence_vectors(rows) @ qvec
         keys = sims - self.search.language_penalty(rows, looks_english(query))
+        spans = store.sentences(rows)
+        prows = sorted({sp[0] for sp in spans})
+        owners = dict(zip(prows, store.passages(prows), strict=True))
         out = []
-        for srow, sim, key in zip(rows.tolist(), sims.tolist(), keys.tolist(), strict=True):
-            prow, a, b = (int(x) for x in idx.sentence_table[srow])
-            p = idx.passages[prow]
-            doc = idx.documents[p.doc_id]
+        for (prow, a, b), sim, key in zip(spans, sims.tolist(), keys.tolist(), strict=True):
+            p, doc = owners[prow]
             text = doc.text[a:b]
             shared = len(terms & set(analyze(text))) / max(1, len(terms))
-            out.append(
-                ScoredSentence(
-                    text,
-                    doc,
-                    p.id,
-                    a,
-                    b,
-                    float(sim),
-                    float(key) + self.term_weight * shared,
-                    citation(doc, idx.documents),
-                )
-            )
+            bonus = self.term_weight * shared
+            if q is not None and has_entity(text, q.wants):
+                bonus += self.type_weight
+            if named and _sender_of(doc, self._doc) in named:
+                bonus += self.sender_weight
+            out.append(ScoredSentence(text, doc, p.id, a, b, float(sim), float(key) + bonus, citation(doc, self._doc)))
         return out
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
         t0 = time.perf_counter()
         if not question.strip():
             raise InvalidQuery("question is empty")
+        q = classify(question)
         res = self.search.search(question, top_k=top_k, filters=filters)
         if not res.hits:
             return Answer(question, None, [], res.reason, _ms(t0))
         qvec = res.query_vector
         assert qvec is not None
-        rows = np.concatenate([self.search.sentence_rows(h.row) for h in res.hits])
-        cands = self._score(np.unique(rows), qvec, question)
-        best = max(cands, key=lambda s: s.score, default=None)
-        if best is None or best.similarity < self.min_similarity:
-            sim = best.similarity if best else 0.0
+        book = self.facts()
+        named_docs = book.named(question)
+        named = {_sender_of(d, self._doc) for _, d in named_docs} - {""}
+        content = [h for h in res.hits if h.passage.role != "envelope"]
+        rows = [self.search.sentence_rows(h.row) for h in content]
+        cands = self._score(
+            np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64), qvec, question, q, named
+        )
+        if content:
+            # Search ranks passages on more than one sentence's cosine (three legs, the sender),
+            # so the first passage's sentences get a head start (docs/evaluation.md).
+            for c in cands:
+                if c.passage_id == content[0].passage.id:
+                    c.score += self.first_passage_weight
+        ranked = self._per_passage(cands)
+        for i, s in enumerate(ranked):
+            s.features = self._features(s, ranked[i + 1 :] or [], q, named, res.hits)
+            s.confidence = confidence(s.features)
+        candidates = [self._extend(s, cands) for s in ranked[:3]]
+        fact = self._fact(q, res.hits, book) if q.is_lookup else None
+        if fact is not None and fact.confidence >= self.fact_threshold:
+            others = [c for c in candidates if c.passage_id != fact.passage_id]
+            return Answer(question, fact, res.hits, None, _ms(t0), others, fact.confidence)
+        best = ranked[0] if ranked else None
+        if best is None or best.similarity is None or best.similarity < self.min_similarity:
+            sim = best.similarity if best and best.similarity is not None else 0.0
             reason = f"no sentence answers the question well enough (best {sim:.3f} < {self.min_similarity:.2f})"
-            return Answer(question, None, res.hits, reason, _ms(t0))
-        return Answer(question, self._extend(best, cands), res.hits, None, _ms(t0))
+            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best.confidence if best else None)
+        if best.confidence < self.answer_threshold:
+            reason = (
+                f"low confidence ({best.confidence:.2f} < {self.answer_threshold:.2f}): the answer is probably "
+                "in one of the candidate sentences or supporting passages"
+            )
+            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best.confidence)
+        return Answer(question, candidates[0], res.hits, None, _ms(t0), candidates[1:], best.confidence)
+
+    def _per_passage(self, cands: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence of each passage, best first."""
+        seen: set[str] = set()
+        out = []
+        for s in sorted(cands, key=lambda s: -s.score):
+            if s.passage_id not in seen:
+                seen.add(s.passage_id)
+                out.append(s)
+        return out
+
+    def _features(
+        self, s: ScoredSentence, rest: list[ScoredSentence], q: Question, named: set[str], hits: list[Hit]
+    ) -> Features:
+        content = [h for h in hits if h.passage.role != "envelope"]
+        top = content[0] if content else hits[0]
+        typed = has_entity(s.text, q.wants)
+        sender = _sender_of(s.document, self._doc)
+        same_doc = sum(_sender_of(h.document, self._doc) == sender and bool(sender) for h in content[:5])
+        return Features(
+            similarity=s.similarity or 0.0,
+            margin=s.score - rest[0].score if rest else 0.05,
+            first_passage=float(s.passage_id == top.passage.id),
+            top_dense=top.dense,
+            typed=0.0 if typed is None else (1.0 if typed else -1.0),
+            named=0.0 if not named else (1.0 if sender in named else -1.0),
+            support=same_doc / max(1, min(5, len(content))),
+            english=float(looks_english(q.text)),
+            lead=(top.fused - content[1].fused) / top.fused if len(content) > 1 and top.fused > 0 else 0.5,
+            missing=float(missing_names(q.text, s.document.title + " " + s.document.text)),
+        )
+
+    def _fact(self, q: Question, hits: list[Hit], book: FactBook) -> ScoredSentence | None:
+        agreement = [(h.passage, h.document, h.dense) for h in hits if h.document.kind == "agreement_section"]
+        fa: FactAnswer | None = book.answer(q, [h.document.id for h in hits], agreement)
+        if fa is None:
+            return None
+        p = fa.passage
+        return ScoredSentence(
+            fa.text,
+            fa.document,
+            p.id if p else "",
+            p.char_start if p else 0,
+            p.char_end if p else 0,
+            None,
+            fa.confidence,
+            citation(fa.document, self._doc),
+            confidence=fa.confidence,
+            kind="fact",
+        )
 
     def _extend(self, best: ScoredSentence, cands: list[ScoredSentence]) -> ScoredSentence:
         """Join the sentence that follows the best one in the text.
@@ -157,16 +276,7 @@ class Answerer:
         if not nxt:
             return best
         n = min(nxt, key=lambda c: c.char_start)
-        return ScoredSentence(
-            text[best.char_start : n.char_end],
-            best.document,
-            best.passage_id,
-            best.char_start,
-            n.char_end,
-            best.similarity,
-            best.score,
-            best.citation,
-        )
+        return dataclasses.replace(best, text=text[best.char_start : n.char_end], char_end=n.char_end)
 
     def factcheck(self, claim: str, top_k: int = 5, filters: Filters | None = None) -> FactCheck:
         t0 = time.perf_counter()
@@ -179,22 +289,24 @@ class Answerer:
         qvec = res.query_vector
         if qvec is None:
             return FactCheck(claim, "no_evidence", [], {}, res.reason, _ms(t0))
-        allowed = np.zeros(len(self.search.index.passages), dtype=bool)
-        allowed[self.search.allowed_rows(f)] = True
-        table = self.search.index.sentence_table
-        srows = np.flatnonzero(allowed[table[:, 0]]) if len(table) else np.zeros(0, dtype=np.int64)
-        _, near = self.search.index.sentence_vectors.search(qvec, 50, srows)
+        _, near, _ = self.search.store.search_sentences(qvec, 50, f)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))
         scored = sorted(self._score(rows, qvec, claim), key=lambda s: -s.score)
-        evidence = [s for s in _dedupe(scored) if s.similarity >= self.min_similarity][:top_k]
+        evidence = [s for s in _dedupe(scored) if (s.similarity or 0.0) >= self.min_similarity][:top_k]
         groups: dict[str, list[ScoredSentence]] = {"agreement": [], "letters": []}
         for e in evidence:
             groups["agreement" if e.document.kind == "agreement_section" else "letters"].append(e)
         if not evidence:
-            best = scored[0].similarity if scored else 0.0
+            best = (scored[0].similarity or 0.0) if scored else 0.0
             reason = f"no sentence is close enough to the claim (best {best:.3f} < {self.min_similarity:.2f})"
             return FactCheck(claim, "no_evidence", [], groups, reason, _ms(t0))
         return FactCheck(claim, "evidence_found", evidence, groups, None, _ms(t0))
+
+
+def _sender_of(doc: Document, documents: Lookup) -> str:
+    """The sender a document speaks for (an attachment speaks for its letter's sender)."""
+    parent = documents(doc.parent_id) if doc.kind == "attachment" and doc.parent_id else None
+    return ((parent or doc).sender or "").lower()
 
 
 def _dedupe(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

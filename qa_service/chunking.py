@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from qa_service.corpus.metadata import SALUTATION
+from qa_service.corpus.metadata import CLOSING, SALUTATION
 from qa_service.corpus.models import Document, Paragraph
 from qa_service.sentences import sentence_spans
 
@@ -45,19 +45,68 @@ class Passage:
     # Sentence spans (absolute offsets in the document's text) that make up the passage: the
     # units of sentence-level vectors, answers and evidence.
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    # "body" for content; "envelope" for a letter's head (letterhead, address, date, subject) or
+    # tail (closing, signatures, copy list): searchable for who/when lookups, never an answer.
+    role: str = "body"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+def envelope(doc: Document) -> tuple[list[Paragraph], list[Paragraph]]:
+    """A letter's head (everything before the salutation) and tail (the closing formula and the
+    signature and copy-list blocks after it); both empty for other kinds."""
+    if doc.kind != "letter":
+        return [], []
+    paras = doc.paragraphs
+    sal = next((i for i, p in enumerate(paras) if SALUTATION.match(p.text)), None)
+    head = paras[:sal] if sal is not None else []
+    start = sal + 1 if sal is not None else 0
+    closing = next((i for i in range(start, len(paras)) if CLOSING.match(paras[i].text)), None)
+    tail: list[Paragraph] = []
+    if closing is not None:
+        for p in paras[closing:]:
+            # Prose after the signature (a postscript, a short enclosure) is content again.
+            if p.kind == "prose" and len(p.text.split()) > 15:
+                break
+            tail.append(p)
+    return head, tail
+
+
 def indexable_paragraphs(doc: Document) -> list[Paragraph]:
-    """Paragraphs worth embedding: no address/label blocks, nothing before a letter's salutation."""
+    """Paragraphs worth embedding: no address/label blocks, no letter head or signature tail."""
     paras = doc.paragraphs
     if doc.kind in ("letter", "reply"):
         sal = next((i for i, p in enumerate(paras) if SALUTATION.match(p.text)), None)
         if sal is not None:
             paras = paras[sal + 1 :]
-    return [p for p in paras if p.kind != "block" and _has_content(p)]
+    _, tail = envelope(doc)
+    outside = {id(p) for p in tail}
+    return [p for p in paras if p.kind != "block" and id(p) not in outside and _has_content(p)]
+
+
+def envelope_passages(doc: Document, count: TokenCounter, settings: ChunkingSettings) -> list[Passage]:
+    """One short passage for a letter's head and one for its tail, cut to the token cap.
+
+    They hold what content passages leave out (who signed, in which role, the date and the
+    letterhead), so that search can find them for lookups; they carry no sentence vectors.
+    """
+    out: list[Passage] = []
+    for name, paras in zip(("head", "tail"), envelope(doc), strict=True):
+        paras = [p for p in paras if p.text.strip()]
+        if not paras:
+            continue
+        a, b = paras[0].char_start, paras[0].char_end
+        for p in paras[1:]:
+            if count(doc.text[a : p.char_end]) > settings.max_tokens:
+                break
+            b = p.char_end
+        if count(doc.text[a:b]) > settings.max_tokens:
+            continue  # one oversized block (an unparsed letterhead): nothing a lookup can use
+        out.append(
+            Passage(f"{doc.id}-{name}", doc.id, -1 if name == "head" else 10_000, doc.text[a:b], a, b, role="envelope")
+        )
+    return out
 
 
 _URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -131,7 +180,8 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
             cur = [*keep, (n, a, b)]
     emit()
 
-    passages: list[Passage] = []
+    envelope_ps = envelope_passages(doc, count, settings)
+    passages: list[Passage] = [p for p in envelope_ps if p.ordinal < 0]
     for i, sents in enumerate(spans):
         a, b = sents[0][0], sents[-1][1]
         passages.append(
@@ -146,7 +196,7 @@ def chunk_document(doc: Document, count: TokenCounter, settings: ChunkingSetting
                 sentences=sents,
             )
         )
-    return passages
+    return passages + [p for p in envelope_ps if p.ordinal >= 0]
 
 
 def chunk_documents(docs: Iterable[Document], count: TokenCounter, settings: ChunkingSettings) -> list[Passage]:

@@ -57,23 +57,23 @@ def index() -> None:
 def index_build(ctx: click.Context) -> None:
     """Parse the corpus, chunk, embed (cached) and write a new index version atomically."""
     from qa_service.encoders import make_encoder
-    from qa_service.service import chunking_of
-    from qa_service.store.index import build_index
+    from qa_service.service import build, uses_database
 
     s = _settings(ctx)
     enc = make_encoder(s.encoder, s.encoder_threads)
     progress = _progress()
     t0 = time.perf_counter()
     try:
-        m = build_index(s.corpus_dir, s.index_dir, enc, chunking_of(s), s.cache_dir, progress, s.vectors_dir)
+        m = build(s, enc, progress)
     finally:
         progress.close()
     stages = ", ".join(f"{k} {v:.1f}" for k, v in m.get("timings", {}).items())
     sources = ", ".join(f"{v} {k}" for k, v in m.get("vector_sources", {}).items())
+    where = "the database" if uses_database(s) else s.index_dir
     click.echo(
         f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages, "
-        f"{m['counts']['sentences']} sentences in {time.perf_counter() - t0:.1f} s -> {s.index_dir}\n"
-        f"  seconds: {stages}\n  vectors: {sources}"
+        f"{m['counts'].get('sentences', 0)} sentences in {time.perf_counter() - t0:.1f} s -> {where}"
+        + (f"\n  seconds: {stages}\n  vectors: {sources}" if stages else "")
     )
 
 
@@ -86,9 +86,15 @@ def _progress() -> Progress:
 @click.pass_context
 def index_info(ctx: click.Context) -> None:
     """Print the live index's manifest."""
+    from qa_service.service import open_store, uses_database
     from qa_service.store.index import current_version
 
     s = _settings(ctx)
+    if uses_database(s):
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(open_store(s, None).info()), indent=2))
+        return
     v = current_version(s.index_dir)
     if v is None:
         raise click.ClickException(f"no index at {s.index_dir}; build it with `qa-service index build`")
@@ -157,9 +163,10 @@ def documents(ctx: click.Context, as_json: bool, with_text: bool, from_corpus: b
 
         docs = load_corpus(s.corpus_dir)
     else:
-        from qa_service.store.index import load_index
+        from qa_service.service import open_store
 
-        docs = list(load_index(s.index_dir).documents.values())
+        store = open_store(s, None)  # listing needs no encoder: no model is loaded
+        docs = store.documents(None, None, None, 0, 10**9)[1]
     for d in docs:
         if as_json:
             click.echo(json.dumps(d.to_dict(with_text=with_text), ensure_ascii=False))
@@ -208,8 +215,7 @@ def ingest(
 
     from qa_service.encoders import make_encoder
     from qa_service.ingest import extract_text
-    from qa_service.service import chunking_of
-    from qa_service.store.live import apply_changes
+    from qa_service.service import apply_changes
 
     if date_:
         try:
@@ -226,13 +232,7 @@ def ingest(
         progress = _progress()
         try:
             change = apply_changes(
-                s.index_dir,
-                enc,
-                chunking_of(s),
-                s.cache_dir,
-                add_text=(path.name, text, meta),
-                remove={replace_id} if replace_id else None,
-                progress=progress,
+                s, enc, add_text=(path.name, text, meta), remove={replace_id} if replace_id else None, progress=progress
             )
         finally:
             progress.close()
@@ -246,13 +246,10 @@ def ingest(
 def delete(ctx: click.Context, doc_ids: tuple[str, ...]) -> None:
     """Remove documents (and their attachments) from the live index."""
     from qa_service.encoders import make_encoder
-    from qa_service.service import chunking_of
-    from qa_service.store.live import apply_changes
+    from qa_service.service import apply_changes
 
     s = _settings(ctx)
-    change = apply_changes(
-        s.index_dir, make_encoder(s.encoder, s.encoder_threads), chunking_of(s), s.cache_dir, remove=set(doc_ids)
-    )
+    change = apply_changes(s, make_encoder(s.encoder, s.encoder_threads), remove=set(doc_ids))
     click.echo(f"removed {', '.join(change.removed)} -> version {change.version}")
 
 

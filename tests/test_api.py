@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from qa_service.api.app import create_app
 from qa_service.config import Settings
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pg_settings
 from tests.server import running_server
 
 
@@ -28,21 +28,34 @@ def wait_ready(get, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-d
     raise AssertionError("service not ready")
 
 
+@pytest.fixture(scope="module", params=["embedded", "postgres"])
+def store_settings(
+    request: pytest.FixtureRequest, hashing_index: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """The same suite on both stores: the index folder, and PostgreSQL + pgvector."""
+    if request.param == "embedded":
+        return make_settings(hashing_index)
+    url = request.getfixturevalue("pg_hashing")
+    return pg_settings(url, tmp_path_factory.mktemp("pg-api"))
+
+
 @pytest.fixture(scope="module")
-def client(hashing_index: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(hashing_index))) as c:
+def client(store_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(store_settings)) as c:
         wait_ready(c.get)
         yield c
 
 
 @pytest.fixture(scope="module")
-def server(hashing_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(store_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn process on loopback, configured through QA_* variables as a user would."""
     env = {
-        "QA_INDEX_DIR": str(hashing_index),
+        "QA_INDEX_DIR": str(store_settings.index_dir),
         "QA_ENCODER": "hashing",
         "QA_CACHE_DIR": str(tmp_path_factory.mktemp("c")),
     }
+    if store_settings.database_url is not None:
+        env["QA_DATABASE_URL"] = store_settings.database_url.get_secret_value()
     with running_server(env, tmp_path_factory.mktemp("log")) as base:
         yield base
 

@@ -8,6 +8,7 @@ import pytest
 
 from qa_service.config import Settings
 from qa_service.errors import InvalidQuery
+from qa_service.retrieval import legs
 from qa_service.search import Filters, SearchService
 from qa_service.service import open_service
 
@@ -73,15 +74,16 @@ def test_language_bias_lowers_texts_in_the_query_language_for_ranking_only(hashi
 
     plain = open_service(make_settings(hashing_index, language_bias=0.0))
     biased = open_service(make_settings(hashing_index, language_bias=0.05))
-    english_rows = [i for i, e in enumerate(biased._passage_en) if e]
-    assert english_rows, "the bundled corpus has a few English passages"
+    all_rows = plain.allowed_rows(Filters(kind=["letter", "attachment", "agreement_section", "reply"]))
+    english = biased.store.passage_english(all_rows)
+    assert english.any(), "the bundled corpus has a few English passages"
     q = "What does the committee recommend on water knowledge?"
     qvec = plain.encode_query(q)
-    rows = plain.allowed_rows(Filters())
-    d0, _ = plain._dense_leg(qvec, rows, 2000, english=True)
-    d1, _ = biased._dense_leg(qvec, rows, 2000, english=True)
+    d0, _ = legs.dense_leg(plain.store, qvec, Filters(), 2000, True, plain.language_bias, plain.sentence_weight)
+    d1, _ = legs.dense_leg(biased.store, qvec, Filters(), 2000, True, biased.language_bias, biased.sentence_weight)
+    flags = dict(zip(all_rows.tolist(), english.tolist(), strict=True))
     for r in d0:
-        expected = d0[r] - (0.05 if biased._passage_en[r] else 0.0)
+        expected = d0[r] - (0.05 if flags[r] else 0.0)
         assert d1[r] == pytest.approx(expected, abs=1e-6)
     # Scores people see, and the relevance threshold, stay raw cosines.
     h0 = plain.search(q, top_k=3, min_score=-1).hits

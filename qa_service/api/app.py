@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from mcp.server.transport_security import TransportSecuritySettings
@@ -21,18 +21,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
-from qa_service.api import errors, openai_compat, routes, writes
+from qa_service.api import errors, examples, openai_compat, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
-from qa_service.service import chunking_of, service_for
+from qa_service.service import chunking_of, open_store, service_for, uses_database
 from qa_service.store.index import LoadedIndex, load_index
 from qa_service.store.live import IndexWatcher
 
 logger = logging.getLogger(__name__)
+
+TAGS = [
+    {"name": "search", "description": "Ranked passages with scores, highlights and their documents"},
+    {"name": "answers", "description": "An answer sentence with its citation; evidence for a claim"},
+    {"name": "documents", "description": "Documents and passages by id"},
+    {"name": "write", "description": "Add, replace and delete documents (needs the API key)"},
+    {"name": "openai-compatible", "description": "OpenAI's vector-store search shape"},
+    {"name": "ops", "description": "Liveness and readiness"},
+]
 
 
 class Metrics:
@@ -114,6 +123,16 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
                     metrics.index_size.labels("passages").set(len(index.passages))
                     metrics.index_size.labels("documents").set(len(index.documents))
 
+                if uses_database(settings):  # every request reads the database: nothing to watch
+                    store = open_store(settings, enc.name)
+                    svc = service_for(store, enc, settings)
+                    app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
+                    app.state.service = svc
+                    info = store.info()
+                    metrics.index_size.labels("passages").set(info.passages)
+                    metrics.index_size.labels("documents").set(info.documents)
+                    logger.info("ready: PostgreSQL store %s, encoder %s", info.version, enc.name)
+                    return
                 first = load_index(settings.index_dir, enc.name, chunking)
                 publish(first)
                 watcher = IndexWatcher(
@@ -142,8 +161,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         title="qa-service",
         version=__version__,
         lifespan=lifespan,
-        description="Search and question answering over Dutch cabinet-formation documents. "
-        'Every error has the body `{"error": {"code", "message", "details"}}`.',
+        description="Search and question answering over Dutch cabinet-formation documents: the letters sent "
+        "to the informateur, the replies and the coalition agreement, with exact sources. "
+        'Every error has the body `{"error": {"code", "message", "details"}}`. '
+        "Reads are open unless the service sets `QA_READ_API_KEY`; writes need `QA_API_KEY`, sent as "
+        "`X-API-Key` or `Authorization: Bearer`.",
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -154,6 +176,20 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(routes.router)
     app.include_router(openai_compat.router)
     app.include_router(writes.router)
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document plus what it cannot see: the upload bodies (read by hand) and the key schemes."""
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes, tags=TAGS
+            )
+            for part, entries in writes.openapi_components().items():
+                schema.setdefault("components", {}).setdefault(part, {}).update(entries)
+            examples.apply(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     def current_answerer() -> Answerer:
         if app.state.service is None:
@@ -179,9 +215,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         """With a read key configured, reads need it (or the write key); health checks stay open."""
         key = settings.read_api_key
         if key is not None and (request.url.path.startswith(("/v1/", "/mcp", "/metrics"))):
-            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
             keys = [key.get_secret_value()] + ([settings.api_key.get_secret_value()] if settings.api_key else [])
-            if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+            if not writes.key_matches(writes.presented_key(request.headers), keys):
                 return envelope(401, "unauthorized", "a valid API key is required to read")
         return await call_next(request)
 

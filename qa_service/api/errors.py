@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from qa_service.errors import (
     ConfigurationError,
@@ -19,6 +21,7 @@ from qa_service.errors import (
     InvalidQuery,
     NotFound,
     QAServiceError,
+    StoreUnavailable,
     TooLarge,
     Unauthorized,
     UnsupportedDocument,
@@ -33,6 +36,7 @@ STATUS: dict[type[QAServiceError], int] = {
     IndexNotFound: 503,
     IndexMismatch: 503,
     IndexNotReady: 503,
+    StoreUnavailable: 503,
     ConfigurationError: 500,
     Unauthorized: 401,
     WritesDisabled: 403,
@@ -54,8 +58,26 @@ _HTTP_CODES = {
 }
 
 
-def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+def envelope(
+    status: int, code: str, message: str, details: Any = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
+    )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path.
+
+    Starlette stops at the first route whose path matches, so its 405 names only that route's
+    methods, and GET, PUT and DELETE on `/v1/documents/{doc_id}` are three routes. Each method is
+    tried against the routes instead (mounted apps answer their own 405s, with their own `Allow`).
+    """
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
 def _clean(errors: list[Any]) -> list[dict[str, Any]]:
@@ -84,7 +106,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return envelope(exc.status_code, code, str(exc.detail), None)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # RFC 9110: a 405 names the methods the target resource supports.
+            given = {m.strip() for m in headers.get("Allow", "").split(",") if m.strip()}
+            allow = sorted(given | set(allowed_methods(request)))
+            headers["Allow"] = ", ".join(allow)
+            message = f"{request.method} is not allowed on {request.url.path}; allowed: {headers['Allow']}"
+            return envelope(405, code, message, {"allow": allow}, headers)
+        return envelope(exc.status_code, code, str(exc.detail), None, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,12 +9,14 @@ index folder's name. Filters follow OpenAI's comparison/compound filters over th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from qa_service.api import examples
 from qa_service.api.routes import ERRORS, ServiceDep, check_length
+from qa_service.api.schemas import Int, Number
 from qa_service.errors import InvalidQuery, NotFound
 from qa_service.search import Filters
 
@@ -37,16 +39,40 @@ class Compound(BaseModel):
 class RankingOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
     ranker: str | None = None
-    score_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    score_threshold: Number | None = Field(None, ge=0.0, le=1.0, description="Dense cosine a result must reach")
 
 
 class VectorStoreSearch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str | list[str] = Field(..., description="One query, or several joined with a space")
-    max_num_results: int = Field(10, ge=1, le=50)
+    max_num_results: Int = Field(10, ge=1, le=50)
     filters: Comparison | Compound | None = None
     ranking_options: RankingOptions | None = None
-    rewrite_query: bool = False
+    rewrite_query: StrictBool = Field(False, description="Accepted for compatibility; queries are not rewritten")
+
+
+class TextContent(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class VectorStoreResult(BaseModel):
+    file_id: str = Field(description="The document id")
+    filename: str = Field(description="The corpus file the document comes from")
+    score: float = Field(description="Dense cosine of query and passage (0-1)")
+    attributes: dict[str, str | int | float | bool] = Field(
+        description="kind, title, passage_id, char and line offsets; sender, date, registration_number, "
+        "subject and heading_path when known"
+    )
+    content: list[TextContent]
+
+
+class VectorStorePage(BaseModel):
+    object: Literal["vector_store.search_results.page"]
+    search_query: list[str]
+    data: list[VectorStoreResult]
+    has_more: bool
+    next_page: str | None
 
 
 def _apply(f: Comparison | Compound, out: Filters) -> None:
@@ -81,9 +107,22 @@ def _apply(f: Comparison | Compound, out: Filters) -> None:
     raise InvalidQuery(f"unsupported filter {key!r} {op!r}; keys: kind, sender, source_file, document_id, date")
 
 
-@router.post("/v1/vector_stores/{vector_store_id}/search")
+@router.post(
+    "/v1/vector_stores/{vector_store_id}/search",
+    operation_id="vector_store_search",
+    response_model=VectorStorePage,
+)
 def vector_store_search(
-    vector_store_id: str, body: VectorStoreSearch, svc: ServiceDep, request: Request
+    vector_store_id: Annotated[
+        str,
+        Path(
+            description="`default`, or the index folder's name",
+            openapi_examples={"default": {"summary": "The live index", "value": "default"}},
+        ),
+    ],
+    body: Annotated[VectorStoreSearch, Body(openapi_examples=examples.VECTOR_STORE_REQUESTS)],
+    svc: ServiceDep,
+    request: Request,
 ) -> dict[str, Any]:
     """Search in OpenAI's vector-store result shape: one result per passage, `score` = dense cosine."""
     names = {"default", request.app.state.settings.index_dir.name}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from qa_service.answer import Answerer
+from qa_service.api import examples
 from qa_service.api.schemas import (
     AskRequest,
     AskResponse,
@@ -26,16 +28,37 @@ from qa_service.api.schemas import (
 )
 from qa_service.errors import IndexNotReady, InvalidQuery, QAServiceError
 from qa_service.search import Filters, SearchService
-from qa_service.serialize import document_ref, hit_dict, sentence_dict
+from qa_service.serialize import ask_dict, document_ref, hit_dict, sentence_dict
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    413: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-    503: {"model": ErrorBody},
+    400: {"model": ErrorBody, "description": "Bad request: invalid JSON, or a query the service cannot answer"},
+    404: {"model": ErrorBody, "description": "No such document, passage or vector store"},
+    413: {"model": ErrorBody, "description": "The request body is too large"},
+    422: {
+        "model": ErrorBody,
+        "description": "The request does not match the schema",
+        "content": {"application/json": {"example": examples.ERROR_EXAMPLE}},
+    },
+    503: {"model": ErrorBody, "description": "The index is not loaded (yet)"},
 }
 router = APIRouter(responses=ERRORS)
+
+DocId = Annotated[
+    str,
+    Path(
+        max_length=300,
+        description="A document id, as in search results and `GET /v1/documents`",
+        openapi_examples={"letter": {"summary": "The NVZ letter", "value": examples.DOC_ID}},
+    ),
+]
+PassageId = Annotated[
+    str,
+    Path(
+        max_length=300,
+        description="A passage id, as in search results (`passage_id`) and a document's `passage_ids`",
+        openapi_examples={"passage": {"summary": "The NVZ letter's first passage", "value": examples.PASSAGE_ID}},
+    ),
+]
 
 
 def get_service(request: Request) -> SearchService:
@@ -71,8 +94,8 @@ def to_filters(f: SearchFilters) -> Filters:
 
 
 def index_info(svc: SearchService) -> dict[str, Any]:
-    m = svc.index.manifest
-    return {"version": m["version"], "built_at": m["built_at"], "model": m["encoder"]}
+    i = svc.info()
+    return {"version": i.version, "built_at": i.built_at, "model": i.encoder}
 
 
 def check_length(request: Request, text: str) -> None:
@@ -81,13 +104,27 @@ def check_length(request: Request, text: str) -> None:
         raise InvalidQuery(f"text is longer than {limit} characters")
 
 
-@router.get("/healthz", tags=["ops"])
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    worker: int = Field(description="Process id of the worker that answered")
+    version: str = Field(description="Index version this worker serves")
+    built_at: str
+    model: str = Field(description="Encoder the index was built with")
+    documents: int
+    passages: int
+
+
+@router.get("/healthz", tags=["ops"], operation_id="healthz", response_model=Health)
 def healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["ops"])
+@router.get("/readyz", tags=["ops"], operation_id="readyz", response_model=Readiness)
 def readyz(request: Request) -> JSONResponse:
     """Readiness: 503 until the index is loaded; then its counts, model and build time.
 
@@ -99,22 +136,34 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
         )
-    m = svc.index.manifest
+    try:
+        i = svc.info()
+    except QAServiceError as e:  # the database went away after start-up
+        return JSONResponse(
+            {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
+        )
     return JSONResponse(
         {
             "status": "ready",
             "worker": os.getpid(),
-            "version": m["version"],
-            "built_at": m["built_at"],
-            "model": m["encoder"],
-            "documents": len(svc.index.documents),
-            "passages": len(svc.index.passages),
+            "version": i.version,
+            "built_at": i.built_at,
+            "model": i.encoder,
+            "documents": i.documents,
+            "passages": i.passages,
         }
     )
 
 
-@router.post("/v1/search", response_model=SearchResponse, tags=["search"])
-def search(body: SearchRequest, svc: ServiceDep, request: Request) -> dict[str, Any]:
+@router.post(
+    "/v1/search",
+    response_model=SearchResponse,
+    tags=["search"],
+    operation_id="search",
+)
+def search(
+    body: Annotated[SearchRequest, Body(openapi_examples=examples.SEARCH_REQUESTS)], svc: ServiceDep, request: Request
+) -> dict[str, Any]:
     """The best passages for a question, claim or keywords, with exact sources.
 
     `results` is empty, with a `reason`, when no passage's dense cosine clears the threshold.
@@ -135,26 +184,35 @@ def search(body: SearchRequest, svc: ServiceDep, request: Request) -> dict[str, 
     }
 
 
-@router.post("/v1/ask", response_model=AskResponse, tags=["answers"])
-def ask(body: AskRequest, answerer: AnswererDep, request: Request) -> dict[str, Any]:
+@router.post(
+    "/v1/ask",
+    response_model=AskResponse,
+    tags=["answers"],
+    operation_id="ask",
+)
+def ask(
+    body: Annotated[AskRequest, Body(openapi_examples=examples.ASK_REQUESTS)], answerer: AnswererDep, request: Request
+) -> dict[str, Any]:
     """The sentence (with the one after it) that best answers the question, with its citation.
 
     `answer` is null, with a `reason`, when no sentence clears the calibrated similarity threshold.
     """
     check_length(request, body.question)
     a = answerer.ask(body.question, top_k=body.top_k, filters=to_filters(body.filters))
-    return {
-        "question": a.question,
-        "answer": sentence_dict(a.answer) if a.answer else None,
-        "reason": a.reason,
-        "supporting": [hit_dict(h) for h in a.supporting],
-        "took_ms": a.took_ms,
-        "index": index_info(answerer.search),
-    }
+    return {**ask_dict(a), "index": index_info(answerer.search)}
 
 
-@router.post("/v1/factcheck", response_model=FactCheckResponse, tags=["answers"])
-def factcheck(body: FactCheckRequest, answerer: AnswererDep, request: Request) -> dict[str, Any]:
+@router.post(
+    "/v1/factcheck",
+    response_model=FactCheckResponse,
+    tags=["answers"],
+    operation_id="factcheck",
+)
+def factcheck(
+    body: Annotated[FactCheckRequest, Body(openapi_examples=examples.FACTCHECK_REQUESTS)],
+    answerer: AnswererDep,
+    request: Request,
+) -> dict[str, Any]:
     """The sentences most related to a claim, grouped into the agreement and the letters.
 
     `status` is `no_evidence` when no sentence is close enough; the service does not judge truth.
@@ -172,33 +230,34 @@ def factcheck(body: FactCheckRequest, answerer: AnswererDep, request: Request) -
     }
 
 
-@router.get("/v1/documents", response_model=DocumentPage, tags=["documents"])
+@router.get(
+    "/v1/documents",
+    response_model=DocumentPage,
+    tags=["documents"],
+    operation_id="list_documents",
+)
 def list_documents(
     svc: ServiceDep,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
-    sender: Annotated[str | None, Query(max_length=200)] = None,
-    source_file: Annotated[str | None, Query(max_length=300)] = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    kind: Annotated[str | None, Query(max_length=40, description="Only this kind", examples=["letter"])] = None,
+    sender: Annotated[
+        str | None, Query(max_length=200, description="Case-insensitive substring of the sender", examples=["NVZ"])
+    ] = None,
+    source_file: Annotated[str | None, Query(max_length=300, description="Only documents of this corpus file")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Documents to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, description="Documents to return at most")] = 50,
 ) -> dict[str, Any]:
     """Documents in corpus order, paged and filterable by kind, sender substring and source file."""
-    docs = list(svc.index.documents.values())
-    if kind:
-        docs = [d for d in docs if d.kind == kind]
-    if sender:
-        docs = [d for d in docs if sender.lower() in (d.sender or "").lower()]
-    if source_file:
-        docs = [d for d in docs if d.source_file == source_file]
-    return {
-        "total": len(docs),
-        "offset": offset,
-        "limit": limit,
-        "documents": [document_ref(d) for d in docs[offset : offset + limit]],
-    }
+    total, docs = svc.documents(kind, sender, source_file, offset, limit)
+    return {"total": total, "offset": offset, "limit": limit, "documents": [document_ref(d) for d in docs]}
 
 
-@router.get("/v1/documents/{doc_id}", response_model=DocumentOut, tags=["documents"])
-def get_document(doc_id: str, svc: ServiceDep) -> dict[str, Any]:
+@router.get(
+    "/v1/documents/{doc_id}",
+    response_model=DocumentOut,
+    tags=["documents"],
+    operation_id="get_document",
+)
+def get_document(doc_id: DocId, svc: ServiceDep) -> dict[str, Any]:
     """One document: metadata, clean text and the ids of its passages."""
     d = svc.document(doc_id)
     return {
@@ -210,11 +269,19 @@ def get_document(doc_id: str, svc: ServiceDep) -> dict[str, Any]:
         "reply_id": d.reply_id,
         "in_reply_to": d.in_reply_to,
         "duplicate_of": d.duplicate_of,
+        "signatories": d.signatories,
+        "reply_date": d.reply_date,
+        "reply_signatory": d.reply_signatory,
     }
 
 
-@router.get("/v1/passages/{passage_id}", response_model=PassageOut, tags=["documents"])
-def get_passage(passage_id: str, svc: ServiceDep) -> dict[str, Any]:
+@router.get(
+    "/v1/passages/{passage_id}",
+    response_model=PassageOut,
+    tags=["documents"],
+    operation_id="get_passage",
+)
+def get_passage(passage_id: PassageId, svc: ServiceDep) -> dict[str, Any]:
     """One passage with its document and the ids of its neighbours in that document."""
     p, prev, nxt = svc.passage(passage_id)
     return {

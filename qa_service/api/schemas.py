@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import Strict as StrictType
 
 Kind = Literal["letter", "attachment", "reply", "agreement_section"]
 
@@ -20,17 +22,41 @@ def _non_blank(v: str) -> str:
 NonBlank = Annotated[str, AfterValidator(_non_blank)]
 
 
+def _iso_date(v: Any) -> Any:
+    # pydantic's lax date also takes 0 or "0" (1970-01-01) and datetimes at midnight; the schema says YYYY-MM-DD.
+    if isinstance(v, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        raise ValueError("date must be YYYY-MM-DD")
+    if not isinstance(v, (str, dt.date)):
+        raise ValueError("date must be a YYYY-MM-DD string")
+    return v
+
+
+# Dates, integers and numbers exactly as the schema declares them: "5" is not an integer here.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Int = Annotated[int, StrictType()]
+Number = Annotated[float, StrictType()]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _one_or_more_kinds(schema: dict[str, Any]) -> None:
+    # The validator below takes one kind as well as a list; the schema says so.
+    array = next(b for b in schema["anyOf"] if b.get("type") == "array")
+    schema["anyOf"].insert(1, dict(array["items"]))
+
+
 class SearchFilters(Strict):
     kind: list[Kind] | None = Field(
-        None, description="Document kinds; default: letters, attachments, agreement sections (replies only when asked)"
+        None,
+        description="Document kinds (one, or a list); default: letters, attachments, agreement sections "
+        "(replies only when asked)",
+        json_schema_extra=_one_or_more_kinds,
     )
     sender: str | None = Field(None, max_length=200, description="Case-insensitive substring of the sender")
-    date_from: dt.date | None = Field(None, description="Earliest document date (ISO)")
-    date_to: dt.date | None = Field(None, description="Latest document date (ISO)")
+    date_from: IsoDate | None = Field(None, description="Earliest document date (YYYY-MM-DD)")
+    date_to: IsoDate | None = Field(None, description="Latest document date (YYYY-MM-DD), not before `date_from`")
     document_id: str | None = Field(None, max_length=200)
     source_file: str | None = Field(None, max_length=300)
 
@@ -48,10 +74,12 @@ class SearchFilters(Strict):
 
 class SearchRequest(Strict):
     query: NonBlank = Field(..., min_length=1, description="Question, claim or keywords, in Dutch or English")
-    top_k: int = Field(5, ge=1, le=50)
-    mode: Literal["hybrid", "semantic", "keyword"] = "hybrid"
+    top_k: Int = Field(5, ge=1, le=50, description="Passages to return at most")
+    mode: Literal["hybrid", "semantic", "keyword"] = Field(
+        "hybrid", description="`hybrid` (vectors + BM25), `semantic` (vectors only) or `keyword` (BM25 only)"
+    )
     filters: SearchFilters = Field(default_factory=SearchFilters)
-    min_score: float | None = Field(
+    min_score: Number | None = Field(
         None, ge=-1.0, le=1.0, description="Dense-cosine threshold; default: the calibrated one"
     )
 
@@ -63,6 +91,7 @@ class DocumentRef(BaseModel):
     subject: str | None
     sender: str | None
     signatory: str | None
+    signatory_role: str | None = Field(None, description="The first signatory's role, e.g. `voorzitter`")
     date: str | None
     registration_number: str | None
     source_file: str
@@ -98,6 +127,9 @@ class SearchHit(BaseModel):
     char_start: int
     char_end: int
     highlight: HighlightOut | None
+    role: Literal["body", "envelope"] = Field(
+        "body", description="`envelope`: a letter's head or signature block, found for who/when lookups"
+    )
     scores: Scores
     document: DocumentRef
     duplicates: list[DuplicateRef] = Field(
@@ -130,6 +162,11 @@ class DocumentOut(DocumentRef):
     reply_id: str | None
     in_reply_to: str | None
     duplicate_of: str | None
+    signatories: list[dict[str, str | None]] = Field(
+        default_factory=list, description="Everyone who signed: `name`, `role`, `organisation`"
+    )
+    reply_date: str | None = Field(None, description="When the informateur answered this letter")
+    reply_signatory: str | None = Field(None, description="Who signed the informateur's reply")
 
 
 class DocumentPage(BaseModel):
@@ -163,13 +200,13 @@ class ErrorBody(BaseModel):
 
 class AskRequest(Strict):
     question: NonBlank = Field(..., min_length=1, description="A question in Dutch or English")
-    top_k: int = Field(5, ge=1, le=50, description="Passages to look for the answer in, and to return as support")
+    top_k: Int = Field(5, ge=1, le=50, description="Passages to look for the answer in, and to return as support")
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
 
 class FactCheckRequest(Strict):
     claim: NonBlank = Field(..., min_length=1, description="A statement to find evidence for or against")
-    top_k: int = Field(5, ge=1, le=20, description="Evidence sentences to return at most")
+    top_k: Int = Field(5, ge=1, le=20, description="Evidence sentences to return at most")
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
 
@@ -178,15 +215,28 @@ class SentenceOut(BaseModel):
     passage_id: str
     char_start: int = Field(description="Offset of the sentence in the document's clean text")
     char_end: int
-    similarity: float = Field(description="Cosine of question/claim and sentence")
+    similarity: float | None = Field(description="Cosine of question/claim and sentence; null for a document fact")
+    confidence: float = Field(
+        0.0, ge=0.0, le=1.0, description="Estimated probability that this answer is right (calibrated)"
+    )
+    kind: Literal["sentence", "fact"] = Field(
+        "sentence", description="`sentence` from the text, or `fact` from the document's metadata (signatory, date)"
+    )
     citation: str = Field(description="Human-readable source")
     document: DocumentRef
 
 
 class AskResponse(BaseModel):
     question: str
-    answer: SentenceOut | None
-    reason: str | None = Field(None, description="Why `answer` is null, when it is")
+    answer: SentenceOut | None = Field(description="Shown only when it is likely right (`confidence` high enough)")
+    confidence: float | None = Field(
+        None, description="Confidence of the answer, or of the best candidate when `answer` is null"
+    )
+    reason: str | None = Field(None, description="Why `answer` is null, when it is (no evidence, or low confidence)")
+    candidates: list[SentenceOut] = Field(
+        default_factory=list,
+        description="Best sentences of other passages (up to 3): where the answer probably is when `answer` is null",
+    )
     supporting: list[SearchHit]
     took_ms: float
     index: IndexInfo

@@ -26,6 +26,7 @@ from qa_service.corpus.metadata import (
 )
 from qa_service.corpus.models import Document
 from qa_service.corpus.paragraphs import recover_paragraphs
+from qa_service.corpus.signatures import parse_signatures
 
 REPLY_HEADER = re.compile(r"^\s*Bureau Kabinetsformatie\s*$")
 REPLY_END = re.compile(r"^\s*Informati?eur\s*$")
@@ -422,10 +423,15 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         letter.addressee = sal_line.rstrip(",") if sal_line else None
         closing = next((j for j, x in enumerate(body) if CLOSING.match(x)), None)
         if closing is not None:
-            nxt = _nonblank(body, closing + 1, 1, 6)
-            if nxt is not None:
-                sig = clean_inline(body[nxt])
-                letter.signatory = sig if sig and not _org_line(sig) else None
+            signed = parse_signatures([clean_inline(x) for x in body[closing + 1 :]])
+            letter.signatories = [s.to_dict() for s in signed]
+            if signed:
+                letter.signatory, letter.signatory_role = signed[0].name, signed[0].role
+            else:
+                nxt = _nonblank(body, closing + 1, 1, 6)
+                if nxt is not None:
+                    sig = clean_inline(body[nxt])
+                    letter.signatory = sig if sig and not _org_line(sig) else None
         return body
 
     item_docs: list[tuple[Item, Document, list[Document]]] = []
@@ -445,7 +451,8 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
             if reg is None or _one_digit_off(reg, expected):
                 letter.registration_number = expected
             letter.sender = r.addressee_org
-            letter.signatory = r.addressee_person or letter.signatory
+            # The signature's own spelling wins over the reply's "T.a.v." (often initials only).
+            letter.signatory = letter.signatory or r.addressee_person
         if not letter.sender:
             letter.sender = _sender_from_text(body, item.letterhead)
         extra: list[Document] = []
@@ -489,8 +496,11 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         if answered is not None:
             rdoc.in_reply_to = answered.id
             answered.reply_id = rdoc.id
+            answered.reply_date, answered.reply_signatory = reply.date, reply.signatory
             if reply.addressee_org is None and answered.sender:
                 rdoc.addressee = answered.sender
+            # Titles and citations name the organisation answered, not the informateur.
+            rdoc.title = f"Antwoord van de informateur aan {answered.sender_short or rdoc.addressee or 'de afzender'}"
         # Attachments of a duplicate copy belong with the letter this reply answers.
         for it, ld, extra in item_docs:
             if ld.duplicate_of and it in gap_items[n] and answered is not None:
@@ -508,8 +518,14 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
     for d in docs:
         if d.kind == "attachment" and d.parent_id in by_id:
             parent = by_id[d.parent_id]
-            for f in ("sender", "signatory", "date", "date_raw", "registration_number", "subject", "addressee"):
+            for f in ("sender", "signatory", "signatory_role", "date", "date_raw", "registration_number", "subject"):
                 if getattr(d, f) is None:
                     setattr(d, f, getattr(parent, f))
+            if d.addressee is None:
+                d.addressee = parent.addressee
+    for d in docs:
+        # A lone signatory without an organisation signs for the letter's sender.
+        if d.sender and len(d.signatories) == 1 and not d.signatories[0]["organisation"]:
+            d.signatories[0]["organisation"] = d.sender
     docs.sort(key=lambda d: d.line_start)
     return docs

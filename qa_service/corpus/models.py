@@ -36,6 +36,9 @@ class Document:
     paragraphs: list[Paragraph] = field(default_factory=list)
     sender: str | None = None
     signatory: str | None = None
+    signatory_role: str | None = None
+    # Everyone who signed, in order: [{"name", "role", "organisation"}] (a joint letter has many).
+    signatories: list[dict[str, str | None]] = field(default_factory=list)
     date: str | None = None
     date_raw: str | None = None
     registration_number: str | None = None
@@ -46,6 +49,9 @@ class Document:
     parent_id: str | None = None
     reply_id: str | None = None
     in_reply_to: str | None = None
+    # On a letter the informateur answered: the reply's date and signatory.
+    reply_date: str | None = None
+    reply_signatory: str | None = None
     duplicate_of: str | None = None
     title: str = ""
     _text: str | None = field(default=None, repr=False, compare=False)
@@ -82,7 +88,7 @@ class Document:
             return " > ".join(self.heading_path) or "Coalitieakkoord"
         who = self.sender_short or "onbekende afzender"
         if self.kind == "reply":
-            return f"Antwoord van de informateur aan {who}"
+            return f"Antwoord van de informateur aan {self.addressee or 'de afzender'}"
         if self.kind == "attachment":
             return f"Brief van {who}, bijlage" + (f": {self.subject}" if self.subject else "")
         return f"Brief van {who}" + (f": {self.subject}" if self.subject else "")

@@ -20,6 +20,7 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 _STOP = frozenset(STOPWORDS_DUTCH)
+STOPWORDS = _STOP
 _STOP_EN = frozenset(STOPWORDS_EN) - _STOP
 
 
@@ -60,12 +61,19 @@ class KeywordIndex:
 
     def known_terms(self, query: str) -> tuple[list[str], list[str]]:
         """The query's analysed terms, split into (in the vocabulary, unknown)."""
-        terms = analyze(query)
+        return self.split_terms(analyze(query))
+
+    def split_terms(self, terms: list[str]) -> tuple[list[str], list[str]]:
+        """Analysed terms split into (in the vocabulary, unknown), duplicates kept."""
         return [t for t in terms if t in self._vocab], [t for t in terms if t not in self._vocab]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for `query`, shape (n,) float32 (zeros when no term is known)."""
-        known, _ = self.known_terms(query)
+        return self.term_scores(analyze(query))
+
+    def term_scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage for analysed `terms`, shape (n,) float32."""
+        known, _ = self.split_terms(terms)
         if not known or not self._n:
             return np.zeros(self._n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

@@ -1,0 +1,150 @@
+"""Signature blocks -> who signed a letter, in which role, for which organisation.
+
+Dutch letters close with a formula ("Met vriendelijke groet,") followed by one or more
+signatures in a few fixed shapes:
+
+    Derk K. Kremer                      name, then role (and organisation) on the next line
+    Voorzitter Vereniging X
+
+    Anneke Westerlaken, voorzitter ActiZ    one line per signatory of a joint letter
+
+    Sociale Verzekeringsbank            organisation above the name
+    Mw. drs. D. I. H. Starmans
+    Voorzitter Raad van Bestuur
+
+The rules below read those shapes; they know no sender of any corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# A role: the function word, with the qualifiers Dutch letters put around it.
+_ROLE_CORE = (
+    r"(?:algemeen\s+|wetenschappelijke?\s+|nationaal\s+|nationale\s+|co-?|vice-?|bestuurs|plaatsvervangend\s+"
+    r"|waarnemend\s+)*"
+    r"(?:voorzitter|directeur(?:-bestuurder)?|bestuurder|bestuurslid|secretaris(?:-generaal)?|penningmeester"
+    r"|burgemeester|wethouder|gedeputeerde|president|ceo|cfo|coördinator|coordinator|programmamanager"
+    r"|manager|adviseur|medewerker|rapporteur|commissaris|ombudsman|kinderombudsman|hoogleraar|lid)"
+)
+_ROLE_TAIL = (
+    r"(?:\s+(?:van\s+)?(?:de\s+)?(?:raad\s+van\s+bestuur|algemeen\s+bestuur|dagelijks\s+bestuur|bestuur|directie))?"
+)
+ROLE = re.compile(rf"(?i)^(?P<role>{_ROLE_CORE}{_ROLE_TAIL})\b[\s,]*(?:van\s+(?:de|het)\s+)?(?P<rest>.*)$")
+# "Name, role Organisation" on one line (joint letters) or "Name, role".
+_NAME_ROLE = re.compile(rf"(?i)^(?P<name>[^,]{{3,60}}?),\s*(?P<tail>{_ROLE_CORE}.*)$")
+_TITLE = r"(?:prof\.?|dr\.?|mr\.?|drs\.?|ir\.?|ing\.?|mw\.?|dhr\.?|mevr\.?|mevrouw|de heer|bc\.?|msc|ma|ba|phd)"
+_PARTICLE = r"(?:van|der|den|de|ten|ter|te|het|la|le|du|von|di|da|'t)"
+_NAME = re.compile(
+    rf"^(?:{_TITLE}\s*)*(?:[A-ZÀ-Ý][\w'’.-]*\.?\s*)+(?:(?:{_PARTICLE})\s+)*[A-ZÀ-Ý][\w'’-]+$",
+    re.I,
+)
+_STOP_LINE = re.compile(
+    r"(?i)^(?:#|---|kopie|cc\b|c\.c\.|afschrift|bijlagen?\b|postbus|bureau\b|t\.a\.v|de tweede kamer|tweede kamer"
+    r"|aan\b|datum\b|betreft\b|onderwerp\b|contactpersoon|port\s|\[|<|\d)"
+)
+_NAMENS = re.compile(r"(?i)^(?:mede\s+)?namens\b")
+_ORG_WORD = re.compile(
+    r"(?i)\b(?:vereniging|stichting|gemeente|provincie|raad|federatie|coalitie|commissie|bank|instituut|college"
+    r"|koepel|bond|platform|netwerk|organisatie|nederland|ministerie|fonds|unie|genootschap|alliantie|board"
+    r"|universiteit(?:en)?|branchevereniging|ggd|rapporteur|\w+(?:bank|raad|federatie|instituut|fonds|bond))\b|(?-i:\([A-Z]{2,}\)|^[A-Z][A-Z0-9&-]+\b)"
+)
+
+
+@dataclass
+class Signatory:
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """ "Derk K. Kremer, voorzitter Vereniging X" (role lower-cased, as in running text)."""
+        parts = [self.name]
+        role = " ".join(x for x in (_lower_role(self.role), self.organisation) if x)
+        return ", ".join([*parts, role] if role else parts)
+
+
+def _lower_role(role: str | None) -> str | None:
+    if not role or role.isupper():
+        return role
+    return role[:1].lower() + role[1:]
+
+
+def _clean(line: str) -> str:
+    return re.sub(r"[*_]+", "", line).strip(" ,.;:")
+
+
+def looks_like_name(text: str) -> bool:
+    words = text.split()
+    if not 2 <= len(words) <= 7 or any(ch.isdigit() for ch in text):
+        return False
+    if ROLE.match(text) or _ORG_WORD.search(text) or _NAMENS.match(text):
+        return False
+    return bool(_NAME.match(text))
+
+
+def _org_of(rest: str) -> str | None:
+    rest = _clean(re.sub(r"(?i)^(?:mede\s+)?namens\s+(?:allen\s+van\s+)?(?:de\s+|het\s+)?", "", rest))
+    return rest if rest and len(rest.split()) <= 12 else None
+
+
+def parse_signatures(lines: list[str], max_lines: int = 60) -> list[Signatory]:
+    """Signatories in the lines after a closing formula, in order of appearance.
+
+    Reads until the first line that cannot be part of a signature block (an address, a
+    heading, a long line of prose). A name with no role line is still a signatory.
+    """
+    block: list[str] = []
+    for raw in lines[:max_lines]:
+        t = _clean(raw)
+        if not t or re.fullmatch(r"\[[^\]]*\]", t):  # "[redacted]": the signature's place, not its end
+            continue
+        if "|" in t:  # "Name | Role" laid out on one line
+            block.extend(_clean(x) for x in t.split("|") if _clean(x))
+            continue
+        if _STOP_LINE.match(t) or len(t) > 110:
+            break
+        block.append(t)
+    out: list[Signatory] = []
+    i = 0
+    while i < len(block):
+        t = block[i]
+        m = _NAME_ROLE.match(t)
+        if m and looks_like_name(_clean(m.group("name"))):
+            r = ROLE.match(m.group("tail"))
+            role = _clean(r.group("role")) if r else None
+            org = _org_of(r.group("rest")) if r else None
+            out.append(Signatory(_clean(m.group("name")), role, org))
+            i += 1
+            continue
+        lead = ROLE.match(t)
+        if lead and not out and looks_like_name(_clean(lead.group("rest"))):
+            # "burgemeester Van den Belt": the role before the name
+            out.append(Signatory(_clean(lead.group("rest")), _clean(lead.group("role"))))
+            i += 1
+            continue
+        nxt = block[i + 1] if i + 1 < len(block) else ""
+        r = ROLE.match(nxt)
+        # A name without a role line counts only as the first signature: further down, a
+        # capitalised pair of words is as often a heading or a team as a person.
+        if looks_like_name(t) and (r or not out):
+            sig = Signatory(t)
+            prev = block[i - 1] if i else ""
+            if r:
+                sig.role = _clean(r.group("role"))
+                sig.organisation = _org_of(r.group("rest"))
+                i += 1
+                after = block[i + 1] if i + 1 < len(block) else ""
+                if not sig.organisation and after and _ORG_WORD.search(after) and not looks_like_name(after):
+                    sig.organisation = _org_of(after)
+                    i += 1
+            if not sig.organisation and prev and _ORG_WORD.search(prev) and not looks_like_name(prev):
+                sig.organisation = _org_of(prev)  # the organisation stands above the name
+            out.append(sig)
+        i += 1
+    return out

