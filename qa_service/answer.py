@@ -155,6 +155,8 @@ class Answerer:
         for (prow, a, b), sim, key in zip(spans, sims.tolist(), keys.tolist(), strict=True):
             p, doc = owners[prow]
             text = doc.text[a:b]
+            if text.rstrip().endswith("?"):
+                continue  # a question in the text ("Wat kan het kabinet doen?") answers nothing
             shared = len(terms & set(analyze(text))) / max(1, len(terms))
             bonus = self.term_weight * shared
             if q is not None and has_entity(text, q.wants):

@@ -74,10 +74,10 @@ class Features:
 # Fitted by scripts/calibrate_answers.py (see docs/evaluation.md for the data and the figures).
 # Features are centred on these means before weighting, so the bias is the log-odds of the
 # average item.
-MEANS = (0.859, 0.033, 0.917, 0.859, 0.22, 0.156, 0.517, 0.266, 0.069, 0.266)
-WEIGHTS = (26.36, 23.931, -0.038, 27.993, 0.583, -0.896, -1.375, 1.556, 3.265, -0.198)
-BIAS = -0.748
-ANSWER_THRESHOLD = 0.6
+MEANS = (0.859, 0.034, 0.927, 0.859, 0.239, 0.156, 0.518, 0.266, 0.07, 0.266)
+WEIGHTS = (27.187, 23.016, -0.115, 27.497, 0.554, -0.919, -1.337, 1.587, 3.228, -0.219)
+BIAS = -0.751
+ANSWER_THRESHOLD = 0.6  # the default of QA_ANSWER_CONFIDENCE
 FACT_THRESHOLD = 0.5
 
 

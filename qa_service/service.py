@@ -97,7 +97,11 @@ def service_for(store: Store | LoadedIndex, encoder: Encoder, settings: Settings
 
 
 def open_answerer(settings: Settings, encoder: Encoder | None = None) -> Answerer:
-    return Answerer(open_service(settings, encoder), min_similarity=settings.min_answer_score)
+    return answerer_for(open_service(settings, encoder), settings)
+
+
+def answerer_for(search: SearchService, settings: Settings) -> Answerer:
+    return Answerer(search, min_similarity=settings.min_answer_score, answer_threshold=settings.answer_confidence)
 
 
 def build(settings: Settings, encoder: Encoder, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:

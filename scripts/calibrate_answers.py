@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, nargs="+", required=True)
     ap.add_argument("--check", type=Path, nargs="*", default=[])
     ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--drop", default="", help="comma-separated features to leave out (weight 0)")
     ap.add_argument(
         "--off-topic", action="store_true", help="add evaluate_answers.py's off-topic questions as negatives"
     )
@@ -83,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     ans = Answerer(open_service(Settings()), min_similarity=-1.0, answer_threshold=0.0, fact_threshold=2.0)
     off_topic = [{"kind": "question", "query": q, "evidence": []} for q in OFF_TOPIC]
     x, y = rows(ans, load(args.gold) + (off_topic if args.off_topic else []))
-    mean, w, b = fit(x, y, args.l2)
     names = list(Features.__dataclass_fields__)
+    keep = [i for i, n in enumerate(names) if n not in set(args.drop.split(","))]
+    mean_k, w_k, b = fit(x[:, keep], y, args.l2)
+    mean, w = x.mean(axis=0), np.zeros(len(names))
+    mean[keep], w[keep] = mean_k, w_k
     print(f"{len(y)} training answers, {int(y.sum())} right")
     print("MEANS =", tuple(round(float(m), 3) for m in mean))
     print("WEIGHTS =", tuple(round(float(v), 3) for v in w))

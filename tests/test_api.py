@@ -87,10 +87,12 @@ def test_search_response_shape(client: TestClient) -> None:
         "char_start",
         "char_end",
         "highlight",
+        "role",
         "scores",
         "document",
         "duplicates",
     }
+    assert hit["role"] == "body"  # letter heads and signatures come only for lookups
     assert isinstance(hit["duplicates"], list)
     assert set(hit["scores"]) == {"fused", "dense", "keyword"}
     for key in ("id", "kind", "title", "sender", "date", "registration_number", "source_file", "heading_path"):

@@ -28,7 +28,7 @@ from qa_service.encoders import Encoder, make_encoder
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
-from qa_service.service import chunking_of, open_store, service_for, uses_database
+from qa_service.service import answerer_for, chunking_of, open_store, service_for, uses_database
 from qa_service.store.index import LoadedIndex, load_index
 from qa_service.store.live import IndexWatcher
 
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
                 def publish(index: LoadedIndex) -> None:
                     svc = service_for(index, enc, settings)
-                    app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
+                    app.state.answerer = answerer_for(svc, settings)
                     app.state.service = svc  # one assignment: requests see the old or the new index
                     metrics.index_size.labels("passages").set(len(index.passages))
                     metrics.index_size.labels("documents").set(len(index.documents))
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
                 if uses_database(settings):  # every request reads the database: nothing to watch
                     store = open_store(settings, enc.name)
                     svc = service_for(store, enc, settings)
-                    app.state.answerer = Answerer(svc, min_similarity=settings.min_answer_score)
+                    app.state.answerer = answerer_for(svc, settings)
                     app.state.service = svc
                     info = store.info()
                     metrics.index_size.labels("passages").set(info.passages)
