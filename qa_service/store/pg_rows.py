@@ -156,6 +156,7 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 d.date or "",
                 d.source_file,
                 looks_english(p.text),
+                p.role == "envelope",
                 lengths[-1],
                 ws,
                 Jsonb(p.to_dict()),
@@ -163,8 +164,8 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
             )
         )
         ords[p.doc_id] += 1
-    cols = "id, doc_id, ord, kind, sender_lc, date, source_file, english, length, words, data, embedding"
-    types = ["text", "text", "int4", "text", "text", "text", "text", "bool", "int4", "text[]", "jsonb", vtype]
+    cols = "id, doc_id, ord, kind, sender_lc, date, source_file, english, envelope, length, words, data, embedding"
+    types = ["text", "text", "int4", "text", "text", "text", "text", "bool", "bool", "int4", "text[]", "jsonb", vtype]
     copy_rows(conn, "qa_passages", cols, types, prows)
     ids = [p.id for p in prep.passages]
     row_of = dict(conn.execute("SELECT id, row FROM qa_passages WHERE id = ANY(%s)", [ids]).fetchall())
@@ -179,6 +180,7 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 a,
                 b,
                 looks_english(d.text[a:b]),
+                p.role == "envelope",
                 d.id,
                 d.kind,
                 (d.sender or "").lower(),
@@ -187,8 +189,8 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 vec_of(vec),
             )
         )
-    cols = "passage_row, start_char, end_char, english, doc_id, kind, sender_lc, date, source_file, embedding"
-    types = ["int8", "int4", "int4", "bool", "text", "text", "text", "text", "text", vtype]
+    cols = "passage_row, start_char, end_char, english, envelope, doc_id, kind, sender_lc, date, source_file, embedding"
+    types = ["int8", "int4", "int4", "bool", "bool", "text", "text", "text", "text", "text", vtype]
     copy_rows(conn, "qa_sentences", cols, types, srows)
     copy_rows(
         conn,

@@ -61,6 +61,7 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             date text NOT NULL,
             source_file text NOT NULL,
             english boolean NOT NULL,
+            envelope boolean NOT NULL DEFAULT false,
             length int NOT NULL,
             words text[] NOT NULL,
             data jsonb NOT NULL,
@@ -76,6 +77,7 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             start_char int NOT NULL,
             end_char int NOT NULL,
             english boolean NOT NULL,
+            envelope boolean NOT NULL DEFAULT false,
             doc_id text NOT NULL,
             kind text NOT NULL,
             sender_lc text NOT NULL,
@@ -123,6 +125,12 @@ MIGRATIONS: dict[int, Callable[[int, str], list[str]]] = {
             text text NOT NULL,
             meta jsonb NOT NULL)""",
         "CREATE TABLE qa_deleted (doc_id text PRIMARY KEY)",
+    ],
+    # Letter heads and signature tails became passages of their own ("envelope"), searched only
+    # when a filter asks for them.
+    2: lambda dim, vtype: [
+        "ALTER TABLE qa_passages ADD COLUMN IF NOT EXISTS envelope boolean NOT NULL DEFAULT false",
+        "ALTER TABLE qa_sentences ADD COLUMN IF NOT EXISTS envelope boolean NOT NULL DEFAULT false",
     ],
 }
 

@@ -16,6 +16,8 @@ def where(f: Filters, alias: str) -> tuple[str, list[Any]]:
     a = alias
     clauses = [f"{a}.kind = ANY(%s)"]
     params: list[Any] = [f.kinds()]
+    if not f.envelope:
+        clauses.append(f"NOT {a}.envelope")
     if f.sender:
         clauses.append(f"strpos({a}.sender_lc, %s) > 0")  # Python's `in` on lower-cased text
         params.append(f.sender.lower())
