@@ -316,16 +316,17 @@ def test_cli_build_search_ingest_delete_on_the_database(
     base = ["--encoder", "hashing", "--corpus-dir", str(CORPUS)]
     r = runner.invoke(cli, [*base, "index", "build"])
     assert r.exit_code == 0 and "the database" in r.output, r.output
-    info = json.loads(runner.invoke(cli, [*base, "index", "info"]).output)
+    # `stdout` only: progress lines go to stderr, which `output` mixes in.
+    info = json.loads(runner.invoke(cli, [*base, "index", "info"]).stdout)
     assert info["backend"] == "postgres" and info["passages"] > 900
     r = runner.invoke(cli, [*base, "search", "minimumleeftijd sekswerk", "-k", "2", "--json"])
-    assert r.exit_code == 0 and len(json.loads(r.output)["results"]) >= 1, r.output
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["results"]) >= 1, r.output
     path = tmp_path / "brief.txt"
     path.write_text(letter("Stichting Zeehondenzorg", "zeehonden"), encoding="utf-8")
     r = runner.invoke(cli, [*base, "ingest", str(path)])
     assert r.exit_code == 0 and "added" in r.output, r.output
     docs = [
-        json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).output.splitlines() if x[:1] == "{"
+        json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).stdout.splitlines() if x[:1] == "{"
     ]
     new = [d["id"] for d in docs if d["sender"] == "Stichting Zeehondenzorg"]
     assert len(new) == 1
@@ -334,7 +335,7 @@ def test_cli_build_search_ingest_delete_on_the_database(
     runner.invoke(cli, [*base, "ingest", str(path)])
     assert runner.invoke(cli, [*base, "index", "build"]).exit_code == 0
     docs = [
-        json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).output.splitlines() if x[:1] == "{"
+        json.loads(x) for x in runner.invoke(cli, [*base, "documents", "--json"]).stdout.splitlines() if x[:1] == "{"
     ]
     assert sum(d["sender"] == "Stichting Zeehondenzorg" for d in docs) == 1
 
