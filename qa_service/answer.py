@@ -22,22 +22,14 @@ import numpy as np
 
 from qa_service.confidence import ANSWER_THRESHOLD, FACT_THRESHOLD, Features, confidence, has_entity, missing_names
 from qa_service.corpus import Document
-from qa_service.corpus.metadata import MONTHS
+from qa_service.corpus.metadata import dutch_date
 from qa_service.errors import InvalidQuery
 from qa_service.facts import FactAnswer, FactBook
 from qa_service.questions import Question, classify
 from qa_service.search import Filters, Hit, SearchService
 from qa_service.store.keyword import analyze, looks_english
 
-_MONTH_NAMES = {v: k for k, v in MONTHS.items()}
 Lookup = Callable[[str], Document | None]  # a document by id, from wherever the corpus lives
-
-
-def dutch_date(iso: str | None) -> str | None:
-    if not iso:
-        return None
-    y, m, d = (int(x) for x in iso.split("-"))
-    return f"{d} {_MONTH_NAMES[m]} {y}"
 
 
 def citation(doc: Document, documents: Lookup | None = None) -> str:

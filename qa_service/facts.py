@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from qa_service.chunking import Passage
 from qa_service.corpus import Document
+from qa_service.corpus.metadata import dutch_date
 from qa_service.corpus.signatures import Signatory
 from qa_service.questions import Question
 from qa_service.retrieval.store import Store
@@ -170,8 +171,6 @@ class FactBook:
         return self.documents.get(d.reply_id or "")
 
     def _fact_text(self, q: Question, doc: Document) -> str | None:
-        from qa_service.answer import dutch_date  # citations and facts write dates alike
-
         if q.fact == "signatory":
             signed = [Signatory(**s) for s in doc.signatories]  # type: ignore[arg-type]
             if signed:

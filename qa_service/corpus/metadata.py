@@ -103,3 +103,14 @@ def header_date(lines: list[str]) -> tuple[str | None, str | None]:
             if iso or raw:
                 return iso, raw
     return parse_date(clean_inline(" ".join(lines)))
+
+
+_MONTH_NAMES = {v: k for k, v in MONTHS.items()}
+
+
+def dutch_date(iso: str | None) -> str | None:
+    """ "2025-11-26" -> "26 november 2025", as citations and document facts write dates."""
+    if not iso:
+        return None
+    y, mo, d = (int(x) for x in iso.split("-"))
+    return f"{d} {_MONTH_NAMES[mo]} {y}"
