@@ -6,11 +6,14 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from qa_service.api.app import create_app
 from qa_service.chunking import ChunkingSettings
 from qa_service.config import PACKAGE_ROOT, Settings
 from qa_service.encoders import HashingEncoder, make_encoder
@@ -26,6 +29,19 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for k in list(os.environ):
         if k.startswith("QA_"):
             monkeypatch.delenv(k)
+
+
+@contextlib.contextmanager
+def ready_client(settings: Settings, timeout: float = 60.0) -> Iterator[TestClient]:
+    """A TestClient whose app has finished loading its index: the index loads in the background
+    after startup, so a fixed sleep races it on a busy CI machine."""
+    with TestClient(create_app(settings)) as c:
+        deadline = time.monotonic() + timeout
+        while (r := c.get("/readyz")).status_code != 200:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"service not ready after {timeout:.0f} s: {r.text}")
+            time.sleep(0.05)
+        yield c
 
 
 def make_settings(index_dir: Path, encoder: str = "hashing", **kw: object) -> Settings:

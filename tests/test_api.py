@@ -12,20 +12,8 @@ from fastapi.testclient import TestClient
 
 from qa_service.api.app import create_app
 from qa_service.config import Settings
-from tests.conftest import make_settings, pg_settings
+from tests.conftest import make_settings, pg_settings, ready_client
 from tests.server import running_server
-
-
-def wait_ready(get, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        try:
-            if get("/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("service not ready")
 
 
 @pytest.fixture(scope="module", params=["embedded", "postgres"])
@@ -41,8 +29,7 @@ def store_settings(
 
 @pytest.fixture(scope="module")
 def client(store_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(store_settings)) as c:
-        wait_ready(c.get)
+    with ready_client(store_settings) as c:
         yield c
 
 

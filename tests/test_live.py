@@ -21,12 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
-from qa_service.api.app import create_app
 from qa_service.chunking import ChunkingSettings
 from qa_service.encoders import HashingEncoder
 from qa_service.store.index import current_version, load_index
 from qa_service.store.live import apply_changes
-from tests.conftest import make_settings
+from tests.conftest import make_settings, ready_client
 from tests.server import running_server
 
 KEY = "test-key"
@@ -84,11 +83,7 @@ def index_copy(hashing_index: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def client(index_copy: Path) -> Iterator[TestClient]:
     s = make_settings(index_copy, api_key=KEY, mcp_allowed_hosts=["*"])
-    with TestClient(create_app(s)) as c:
-        for _ in range(100):
-            if c.get("/readyz").status_code == 200:
-                break
-            time.sleep(0.05)
+    with ready_client(s) as c:
         yield c
 
 
@@ -228,12 +223,10 @@ def test_bad_requests(client: TestClient, index_copy: Path) -> None:
 
 def test_writes_need_the_key(index_copy: Path) -> None:
     data = {"file": ("a.txt", "\n".join(LETTER).encode())}
-    with TestClient(create_app(make_settings(index_copy))) as c:  # no key configured: writes refused
-        time.sleep(0.3)
+    with ready_client(make_settings(index_copy)) as c:  # no key configured: writes refused
         r = c.post("/v1/documents", files=data)
         assert r.status_code == 403 and r.json()["error"]["code"] == "writes_disabled"
-    with TestClient(create_app(make_settings(index_copy, api_key=KEY, read_api_key="reader"))) as c:
-        time.sleep(0.3)
+    with ready_client(make_settings(index_copy, api_key=KEY, read_api_key="reader")) as c:
         assert c.post("/v1/documents", files=data).status_code == 401
         assert c.post("/v1/documents", files=data, headers={"x-api-key": "wrong"}).status_code == 401
         assert c.post("/v1/documents", files=data, headers={"x-api-key": "reader"}).status_code == 401

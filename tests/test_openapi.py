@@ -14,9 +14,8 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from qa_service.api.app import create_app
 from scripts import api_contract
-from tests.conftest import PACKAGE_ROOT, make_settings
+from tests.conftest import PACKAGE_ROOT, make_settings, ready_client
 from tests.server import running_server
 
 KEY = "contract-key"
@@ -27,11 +26,7 @@ METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 def client(hashing_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     index = tmp_path_factory.mktemp("openapi") / "index"
     shutil.copytree(hashing_index, index)
-    with TestClient(create_app(make_settings(index, api_key=KEY))) as c:
-        for _ in range(200):
-            if c.get("/readyz").status_code == 200:
-                break
-            __import__("time").sleep(0.05)
+    with ready_client(make_settings(index, api_key=KEY)) as c:
         yield c
 
 

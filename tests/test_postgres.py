@@ -23,7 +23,15 @@ from qa_service.errors import IndexMismatch
 from qa_service.retrieval.types import Filters
 from qa_service.service import open_service
 from qa_service.store.keyword import analyze
-from tests.conftest import DEV_GOLD, build_database, make_settings, new_database, pg_server_in_temp_dir, pg_settings
+from tests.conftest import (
+    DEV_GOLD,
+    build_database,
+    make_settings,
+    new_database,
+    pg_server_in_temp_dir,
+    pg_settings,
+    ready_client,
+)
 from tests.server import running_server
 
 KEY = "test-key"
@@ -284,10 +292,7 @@ def test_a_database_that_goes_away_gets_503_never_500(tmp_path_factory: pytest.T
     with pg_server_in_temp_dir() as srv:
         url = build_database(srv.get_uri(), cache_dir=tmp / "cache")  # type: ignore[attr-defined]
         s = pg_settings(url, tmp, pg_timeout=1.0, api_key=KEY)
-        with TestClient(create_app(s)) as c:
-            deadline = time.time() + 30
-            while c.get("/readyz").status_code != 200 and time.time() < deadline:
-                time.sleep(0.1)
+        with ready_client(s) as c:
             assert c.post("/v1/search", json={"query": "zorg", "min_score": -1}).status_code == 200
             srv.cleanup()  # type: ignore[attr-defined]  # the database goes away under the running service
             assert_envelope(c.get("/readyz"), 503, "store_unavailable")  # type: ignore[arg-type]
