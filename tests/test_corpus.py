@@ -159,12 +159,12 @@ def test_joint_letter_names_every_signing_organisation(docs: list[Document]) -> 
 
 
 def test_signatory_list_rule() -> None:
-    from qa_service.corpus.letters import _signatory_orgs
+    from qa_service.corpus.senders import signatory_orgs
 
     lines = [
         "Jan Jansen, voorzitter Vereniging Een",
         "Piet de Vries, directeur-bestuurder TWEE",
         "Els Bos, bestuurslid van de Stichting Drie",
     ]
-    assert _signatory_orgs(lines) == ["Vereniging Een", "TWEE", "Stichting Drie"]
-    assert _signatory_orgs(lines[:2]) == []  # two signatures are a normal letter's, not a list
+    assert signatory_orgs(lines) == ["Vereniging Een", "TWEE", "Stichting Drie"]
+    assert signatory_orgs(lines[:2]) == []  # two signatures are a normal letter's, not a list

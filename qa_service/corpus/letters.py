@@ -1,10 +1,11 @@
 """Letter bundles -> letters, attachments and replies, with their metadata.
 
-A bundle interleaves incoming letters with the informateur's replies. Replies follow a fixed
-template (office header, addressee block, `Kenmerk:`, signed by the informateur) and are the most
-reliable anchors; incoming letters fill the gaps between them and are split further at their
-registration lines and at a fresh address block after a finished letter. The rules are those of
-Dutch correspondence, not of this particular bundle.
+A bundle interleaves incoming letters with the informateur's replies. The replies are the most
+reliable anchors (`replies.py`); incoming letters fill the gaps between them and are split
+further at their registration lines and at a fresh address block after a finished letter. A
+letter's sender comes from the reply that answers it, else from its own text (`senders.py`), its
+signatories from its signature block (`signatures.py`). The rules are those of Dutch
+correspondence, not of this particular bundle.
 """
 
 from __future__ import annotations
@@ -12,99 +13,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa_service.corpus.markup import clean_inline, is_noise_line
+from qa_service.corpus.markup import clean_inline, is_noise_line, nonblank
 from qa_service.corpus.metadata import (
     ADDRESS_TO_PARLIAMENT,
     CLOSING,
-    KENMERK_LINE,
     REGISTRATION_LINE,
     SALUTATION,
     find_subject,
     header_date,
     normalise_registration,
-    parse_date,
 )
 from qa_service.corpus.models import Document
 from qa_service.corpus.paragraphs import recover_paragraphs
+from qa_service.corpus.replies import REPLY_END, Reply, find_replies, names_addressee, one_digit_off
+from qa_service.corpus.senders import org_line, sender_from_text
 from qa_service.corpus.signatures import parse_signatures
 
-REPLY_HEADER = re.compile(r"^\s*Bureau Kabinetsformatie\s*$")
-REPLY_END = re.compile(r"^\s*Informati?eur\s*$")
-_TAV = re.compile(r"^\s*T\.?a\.?v\.?\s*(.*)$", re.I)
-_ROLE_WORDS = re.compile(
-    r"^(?:algemeen\s+)?(?:voorzitter|directeur|bestuurder|secretaris|penningmeester|burgemeester"
-    r"|wethouder|president|ceo|namens)\b[\w\s-]*?(?:van\s+(?:de|het)\s+|,\s*)?",
-    re.I,
-)
-
-
-@dataclass
-class Reply:
-    start: int  # 0-based line indices, inclusive
-    end: int
-    kenmerk: str
-    addressee_org: str | None
-    addressee_person: str | None
-    date: str | None
-    date_raw: str | None
-    signatory: str | None
+_COPY_LIST = re.compile(r"(?i)^(kopie|cc\b|c\.c\.|afschrift|bijlage\(?n?\)?\s*:)")
 
 
 @dataclass
 class Item:
+    """An incoming letter (with its enclosures) between two replies, as 0-based line indices."""
+
     start: int
     end: int
     registration_raw: str | None = None
     letterhead: list[str] = field(default_factory=list)
     reply: Reply | None = None
-
-
-def _nonblank(lines: list[str], i: int, step: int, limit: int) -> int | None:
-    j = i
-    while 0 <= j < len(lines) and abs(j - i) <= limit:
-        if lines[j].strip():
-            return j
-        j += step
-    return None
-
-
-def find_replies(lines: list[str]) -> list[Reply]:
-    """Replies: the office header line with a `Kenmerk:` line close below, up to the signer's role."""
-    replies: list[Reply] = []
-    i = 0
-    while i < len(lines):
-        if not REPLY_HEADER.match(lines[i]):
-            i += 1
-            continue
-        k = next((j for j in range(i + 1, min(i + 14, len(lines))) if KENMERK_LINE.match(lines[j])), None)
-        if k is None:
-            i += 1
-            continue
-        end = next((j for j in range(k + 1, min(k + 60, len(lines))) if REPLY_END.match(lines[j])), None)
-        if end is None:
-            end = k
-        # Addressee: the block(s) between the office's own address block and the Kenmerk line.
-        j = i
-        while j < k and lines[j].strip():
-            j += 1
-        addr = [clean_inline(x) for x in lines[j:k] if x.strip()]
-        org = person = None
-        for a in addr:
-            m = _TAV.match(a)
-            if m:
-                person = m.group(1).strip() or None
-                break
-            if org is None:
-                org = a
-        m_kenmerk = KENMERK_LINE.match(lines[k])
-        assert m_kenmerk
-        body = " ".join(lines[k + 1 : min(k + 4, end + 1)])
-        iso, raw = parse_date(clean_inline(body))
-        sig_line = _nonblank(lines, end - 1, -1, 6)
-        signatory = clean_inline(lines[sig_line]) if sig_line is not None else None
-        replies.append(Reply(i, end, m_kenmerk.group(1), org, person, iso, raw, signatory))
-        i = end + 1
-    return replies
 
 
 def _is_short(line: str) -> bool:
@@ -143,7 +79,7 @@ def _letterhead_start(lines: list[str], reg: int, floor: int) -> int:
         if not all(_is_short(x) for x in block) or taken + len(block) > 8:
             break
         # The block right after a closing block is the previous letter's signature.
-        prev = _nonblank(lines, a - 1, -1, 5)
+        prev = nonblank(lines, a - 1, -1, 5)
         if prev is not None and prev >= floor:
             pa, pb = _block_bounds(lines, prev)
             if any(CLOSING.match(x) for x in lines[pa : pb + 1]) and pb - pa == 0:
@@ -169,7 +105,7 @@ def _blocks(lines: list[str], a: int, b: int) -> list[str]:
 
 def _split_gap(lines: list[str], a: int, b: int) -> list[Item]:
     """Split the incoming material between two replies into items."""
-    first = _nonblank(lines, a, 1, b - a)
+    first = nonblank(lines, a, 1, b - a)
     if first is None or first > b:
         return []
     starts: dict[int, str | None] = {first: None}
@@ -197,7 +133,7 @@ def _split_gap(lines: list[str], a: int, b: int) -> list[Item]:
     items: list[Item] = []
     for n, s in enumerate(ordered):
         e = (ordered[n + 1] - 1) if n + 1 < len(ordered) else b
-        last = _nonblank(lines, e, -1, e - s)
+        last = nonblank(lines, e, -1, e - s)
         if last is None or last < s:
             continue
         reg_raw = starts[s]
@@ -258,100 +194,13 @@ def _attachment_start(lines: list[str], s: int, e: int) -> int | None:
         t = block[0]
         if _COPY_LIST.match(t) or t.endswith((",", ".")):
             break
-        prev = _nonblank(lines, ba - 1, -1, 6)
+        prev = nonblank(lines, ba - 1, -1, 6)
         if prev is not None and prev <= closing + 3 and not lines[ba].lstrip().startswith("#"):
             break
         start = ba
         titles += 1
         k = ba - 1
     return start
-
-
-_COPY_LIST = re.compile(r"(?i)^(kopie|cc\b|c\.c\.|afschrift|bijlage\(?n?\)?\s*:)")
-_ORG_HINT = re.compile(
-    r"(?i)\b(vereniging|stichting|gemeente|provincie|raad|federatie|coalitie|commissie|bureau|bank"
-    r"|instituut|college|koepel|bond|platform|netwerk|organisatie|nederland|ministerie|fonds|unie"
-    r"|genootschap|alliantie|samenwerking|\w*(?:bank|raad|federatie))\b"
-)
-
-
-def _org_line(text: str) -> str | None:
-    """An organisation name in a signature line: `Voorzitter Vereniging X` -> `Vereniging X`."""
-    stripped = _ROLE_WORDS.sub("", text).strip(" ,")
-    if stripped and len(stripped.split()) <= 10 and stripped[:1].isupper() and _ORG_HINT.search(stripped):
-        return stripped
-    return None
-
-
-# One line of a list of signatories: "Anneke Westerlaken, voorzitter ActiZ".
-_SIGNATORY = re.compile(
-    r"^[A-Z][\w.'\- ]{2,60},\s*(?:\S*(?:voorzitter|directeur|bestuurder|bestuurslid|secretaris|president"
-    r"|ceo|lid|wethouder|burgemeester)\S*\s+)+(?:van\s+(?:de|het)\s+)?(?P<org>\S.{1,80})$",
-    re.I,
-)
-
-
-def _signatory_orgs(lines: list[str]) -> list[str]:
-    """The organisations of a joint letter's list of signatories (three or more), in order."""
-    orgs = [m.group("org").strip(" .,") for t in lines if (m := _SIGNATORY.match(t))]
-    return list(dict.fromkeys(orgs)) if len(orgs) >= 3 else []
-
-
-def _sender_from_text(item_lines: list[str], letterhead: list[str]) -> str | None:
-    """Best-effort sender when no reply names it: `namens ...`, the signature, or the letterhead.
-
-    A joint letter signed by a list of people "Name, role Organisation" gets all organisations,
-    comma-separated (titles and citations shorten the list).
-    """
-    text_lines = [clean_inline(x) for x in item_lines]
-    for t in text_lines:
-        m = re.search(r"\bnamens\s+(?:de\s+|het\s+)?([A-Z][\w()&.\- ]{1,60})", t)
-        if m and CLOSING.match(t):
-            return m.group(1).strip()
-    closing = next((i for i, t in enumerate(text_lines) if CLOSING.match(t)), None)
-    if closing is not None:
-        orgs = _signatory_orgs([t for t in text_lines[closing + 1 : closing + 80] if t])
-        if orgs:
-            return ", ".join(orgs)
-        for t in [t for t in text_lines[closing + 1 : closing + 10] if t][:5]:
-            org = _org_line(t)
-            if org:
-                return org
-    head = [
-        h
-        for h in letterhead
-        if h
-        and not parse_date(h)[0]
-        and not re.search(r"\d{4}\s?[A-Z]{2}\b|postbus|t\.a\.v\.", h, re.I)
-        and not ADDRESS_TO_PARLIAMENT.match(h)
-        and not is_noise_line(h)
-    ]
-    if head:
-        return " ".join(head[:4]).strip()
-    # Last resort: the organisation's own website in its contact block (`www.nvb.nl` -> NVB).
-    for t in text_lines:
-        m = re.fullmatch(r"(?:https?://)?www\.([a-z0-9-]+)\.(?:nl|org|eu|com|net)/?", t.strip().lower())
-        if m:
-            name = m.group(1)
-            return name.upper() if len(name) <= 6 else name
-    return None
-
-
-def _one_digit_off(raw: str, expected: str) -> bool:
-    reg = normalise_registration(raw)
-    return len(reg) == len(expected) and sum(x != y for x, y in zip(reg, expected, strict=True)) <= 1
-
-
-def _names_addressee(lines: list[str], item: Item, reply: Reply) -> bool:
-    """Does the item's text mention the reply's addressee (organisation word or surname)?"""
-    text = clean_inline(" ".join(lines[item.start : item.end + 1])).lower()
-    words: list[str] = []
-    if reply.addressee_org:
-        words += [w for w in re.findall(r"[\w()]+", reply.addressee_org.lower()) if len(w) >= 4]
-    if reply.addressee_person:
-        words += [w for w in re.findall(r"\w+", reply.addressee_person.lower())[-1:] if len(w) >= 3]
-    generic = {"nederland", "nederlandse", "stichting", "vereniging", "gemeente", "bureau", "heer", "mevrouw"}
-    return any(w in text for w in words if w not in generic)
 
 
 def _parts(lines: list[str], s: int, e: int) -> list[tuple[str, int, int]]:
@@ -363,7 +212,7 @@ def _parts(lines: list[str], s: int, e: int) -> list[tuple[str, int, int]]:
         if att is None:
             parts.append((kind, s, e))
             return parts
-        end = _nonblank(lines, att - 1, -1, att - s) or s
+        end = nonblank(lines, att - 1, -1, att - s) or s
         parts.append((kind, s, end))
         s = att
         window = [x for x in lines[s : e + 1] if x.strip()][:25]
@@ -399,10 +248,13 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         if match is None:
             last = gap[:1] if gap and gap_items[n] and gap[0] is gap_items[n][-1] else []
             match = next(
-                (it for it in last if it.registration_raw and _one_digit_off(it.registration_raw, expected)), None
+                (it for it in last if it.registration_raw and one_digit_off(it.registration_raw, expected)), None
             )
         if match is None:
-            match = next((it for it in gap if not it.registration_raw and _names_addressee(lines, it, reply)), None)
+            match = next(
+                (it for it in gap if not it.registration_raw and names_addressee(lines[it.start : it.end + 1], reply)),
+                None,
+            )
         if match is not None:
             match.reply = reply
 
@@ -428,10 +280,10 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
             if signed:
                 letter.signatory, letter.signatory_role = signed[0].name, signed[0].role
             else:
-                nxt = _nonblank(body, closing + 1, 1, 6)
+                nxt = nonblank(body, closing + 1, 1, 6)
                 if nxt is not None:
                     sig = clean_inline(body[nxt])
-                    letter.signatory = sig if sig and not _org_line(sig) else None
+                    letter.signatory = sig if sig and not org_line(sig) else None
         return body
 
     item_docs: list[tuple[Item, Document, list[Document]]] = []
@@ -448,13 +300,13 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
             expected = str(int(r.kenmerk) - 1)
             # A registration that differs from the reply's reference in one digit is an OCR slip.
             reg = letter.registration_number
-            if reg is None or _one_digit_off(reg, expected):
+            if reg is None or one_digit_off(reg, expected):
                 letter.registration_number = expected
             letter.sender = r.addressee_org
             # The signature's own spelling wins over the reply's "T.a.v." (often initials only).
             letter.signatory = letter.signatory or r.addressee_person
         if not letter.sender:
-            letter.sender = _sender_from_text(body, item.letterhead)
+            letter.sender = sender_from_text(body, item.letterhead)
         extra: list[Document] = []
         for kind, ps, pe in parts[1:]:
             doc = make(kind, ps, pe)

@@ -70,3 +70,13 @@ def strip_list_marker(text: str) -> str:
 
 
 TERMINAL = tuple('.!?:;…"”’)')
+
+
+def nonblank(lines: list[str], i: int, step: int, limit: int) -> int | None:
+    """The first non-blank line from `i` in direction `step`, at most `limit` lines away."""
+    j = i
+    while 0 <= j < len(lines) and abs(j - i) <= limit:
+        if lines[j].strip():
+            return j
+        j += step
+    return None
