@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     pg_max_scan_tuples: int = Field(
         20_000, ge=100, description="How far an HNSW iterative scan may go to satisfy filters (hnsw.max_scan_tuples)"
     )
+    pg_postings_per_term: int = Field(
+        20_000,
+        ge=100,
+        description="Postings the keyword leg reads per query term, best first (a term in more passages has a "
+        "low idf; its other passages get no score for it)",
+    )
     pg_pool_size: int = Field(8, ge=1, le=200, description="Database connections per process")
     pg_timeout: float = Field(5.0, ge=0.1, le=120, description="Seconds to wait for a database connection")
     reload_interval: float = Field(0.5, ge=0.05, le=60, description="Seconds between checks for a new index version")

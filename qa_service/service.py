@@ -65,6 +65,7 @@ def open_store(settings: Settings, encoder_name: str | None) -> Store:
             vector_search=settings.pg_vector_search,
             ef_search=settings.pg_ef_search,
             max_scan_tuples=settings.pg_max_scan_tuples,
+            postings_per_term=settings.pg_postings_per_term,
             url=settings.database_url.get_secret_value(),
         )
     chunking = chunking_of(settings) if encoder_name is not None else None

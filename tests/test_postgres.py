@@ -98,6 +98,58 @@ def test_search_results_agree_with_the_folder(hashing_index: Path, pg_hashing: s
     assert same >= 0.9 * total
 
 
+def test_a_very_common_term_reads_only_its_best_postings(pg_hashing: str, tmp_path: Path) -> None:
+    """With a bound of 100 postings per term, a term in hundreds of passages adds to its 100
+    highest-impact passages only, while a rarer term is still read whole and scored exactly."""
+    import psycopg
+
+    with psycopg.connect(pg_hashing) as conn:
+        common, common_df = conn.execute("SELECT term, df FROM qa_terms ORDER BY df DESC, term LIMIT 1").fetchone()  # type: ignore[misc]
+        rare, rare_df = conn.execute(  # type: ignore[misc]
+            "SELECT term, df FROM qa_terms WHERE df BETWEEN 5 AND 50 ORDER BY df DESC, term LIMIT 1"
+        ).fetchone()
+        rare_rows = {r[0] for r in conn.execute("SELECT passage_row FROM qa_postings WHERE term = %s", [rare])}
+        best = conn.execute(
+            "SELECT passage_row FROM qa_postings WHERE term = %s ORDER BY impact DESC, passage_row LIMIT 100", [common]
+        ).fetchall()
+    assert common_df > 500
+    full = open_service(pg_settings(pg_hashing, tmp_path)).store
+    bounded = open_service(pg_settings(pg_hashing, tmp_path, pg_postings_per_term=100)).store
+    a = full.keyword([common, rare], 10_000, Filters())
+    b = bounded.keyword([common, rare], 10_000, Filters())
+    best_rows = {r[0] for r in best}
+    assert len(a.top) > 500 and len(b.top) <= 100 + rare_df
+    assert set(b.top) <= set(a.top)
+    assert rare_rows & set(a.top) <= set(b.top)  # the rarer term is read whole
+    assert set(b.top) - rare_rows <= best_rows  # the common one only where its impact is highest
+    for row, score in b.top.items():  # a partial sum of the exact score, exact where both were read
+        assert score <= a.top[row] + 1e-6
+        if row in rare_rows and row in best_rows:
+            assert score == pytest.approx(a.top[row], rel=1e-5)
+
+
+def test_a_database_of_an_older_schema_is_refused_until_build_migrates_it(pg_server: object, tmp_path: Path) -> None:
+    import psycopg
+
+    from qa_service.store import pg_schema
+
+    url = build_database(new_database(pg_server), cache_dir=tmp_path / "cache")
+    with psycopg.connect(url, autocommit=True) as conn:
+        want = conn.execute("SELECT term, passage_row, impact FROM qa_postings ORDER BY 1, 2").fetchall()
+        # What the code of schema 2 left: no impact column, no migration 3.
+        conn.execute("DROP INDEX qa_postings_impact")
+        conn.execute("ALTER TABLE qa_postings DROP COLUMN impact")
+        conn.execute("DELETE FROM qa_schema WHERE version = 3")
+    with pytest.raises(IndexMismatch, match="schema 2 < 3"):
+        open_service(pg_settings(url, tmp_path))
+    with psycopg.connect(url) as conn:
+        assert pg_schema.migrate(conn, 256, "vector") == pg_schema.SCHEMA_VERSION
+        got = conn.execute("SELECT term, passage_row, impact FROM qa_postings ORDER BY 1, 2").fetchall()
+    assert [g[:2] for g in got] == [w[:2] for w in want]
+    assert max(abs(g[2] - w[2]) for g, w in zip(got, want, strict=True)) < 1e-5
+    assert open_service(pg_settings(url, tmp_path)).search("zorg", top_k=1).hits
+
+
 def test_another_encoder_is_refused(writable_db: str, tmp_path: Path) -> None:
     with pytest.raises(IndexMismatch):
         open_service(pg_settings(writable_db, tmp_path, encoder="hashing:128"))

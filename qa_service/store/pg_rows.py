@@ -20,6 +20,7 @@ from qa_service.encoders import EmbeddingCache, Encoder
 from qa_service.retrieval.terms import words
 from qa_service.store.index import embedding_text, sentence_rows
 from qa_service.store.keyword import analyze, looks_english
+from qa_service.store.pg_sql import impact
 
 
 @dataclass
@@ -192,12 +193,18 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
     cols = "passage_row, start_char, end_char, english, envelope, doc_id, kind, sender_lc, date, source_file, embedding"
     types = ["int8", "int4", "int4", "bool", "bool", "text", "text", "text", "text", "text", vtype]
     copy_rows(conn, "qa_sentences", cols, types, srows)
+    stats = conn.execute("SELECT n_passages, total_length FROM qa_meta").fetchone() or (0, 0)
+    avgdl = (int(stats[1]) + sum(lengths)) / max(1, int(stats[0]) + len(lengths))
     copy_rows(
         conn,
         "qa_postings",
-        "term, passage_row, tf",
-        ["text", "int8", "int4"],
-        [(t, r, n) for r, c in zip(rows, postings, strict=True) for t, n in c.items()],
+        "term, passage_row, tf, impact",
+        ["text", "int8", "int4", "float4"],
+        [
+            (t, r, n, impact(n, ln, avgdl))
+            for r, ln, c in zip(rows, lengths, postings, strict=True)
+            for t, n in c.items()
+        ],
     )
     add_counts(conn, "qa_terms", "term", Counter(t for c in postings for t in c), 1)
     add_counts(conn, "qa_words", "word", Counter(w for ws in word_sets for w in ws), 1)

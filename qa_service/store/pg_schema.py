@@ -11,7 +11,7 @@ Tables (all prefixed `qa_`, so the store can share a database with other applica
                    search can filter in one table, also under an HNSW index), analysed length,
                    its words (for sender statistics), the vector
     qa_sentences   one row per sentence vector: passage row, span, the same filter columns
-    qa_postings    (term, passage row, tf): the BM25 index; qa_terms holds each term's df
+    qa_postings    (term, passage row, tf, impact): the BM25 index; qa_terms holds each term's df
     qa_words       passage frequency of plain (unstemmed) words, for the sender-name rule
     qa_sources     texts ingested through the service, and qa_deleted the bundled documents
                    deleted, so `index build` reproduces the live corpus (as the folder does)
@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from qa_service.errors import ConfigurationError, IndexNotFound, StoreUnavailable, WritesDisabled
+from qa_service.store.pg_sql import K1, B
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ FORMAT_VERSION = 1
 # they are serialised across every node, as the folder's file lock serialises processes.
 WRITE_LOCK = 0x51A5_7043
 MIGRATE_LOCK = WRITE_LOCK + 1
+
+
+# A term's postings best first (ties by row, so the cut is deterministic), so the keyword leg
+# reads a bounded number of them (pg_sql.py); with tf included, from the index alone.
+_IMPACT_INDEX = [
+    "CREATE INDEX IF NOT EXISTS qa_postings_impact ON qa_postings (term, impact DESC, passage_row) INCLUDE (tf)"
+]
 
 
 def _data_tables(dim: int, vtype: str) -> list[str]:
@@ -90,8 +98,10 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             term text NOT NULL,
             passage_row bigint NOT NULL REFERENCES qa_passages (row) ON DELETE CASCADE,
             tf int NOT NULL,
+            impact real NOT NULL DEFAULT 0,
             PRIMARY KEY (term, passage_row))""",
         "CREATE INDEX qa_postings_row ON qa_postings (passage_row)",
+        *_IMPACT_INDEX,
         "CREATE TABLE qa_terms (term text PRIMARY KEY, df int NOT NULL)",
         "CREATE TABLE qa_words (word text PRIMARY KEY, df int NOT NULL)",
     ]
@@ -132,7 +142,17 @@ MIGRATIONS: dict[int, Callable[[int, str], list[str]]] = {
         "ALTER TABLE qa_passages ADD COLUMN IF NOT EXISTS envelope boolean NOT NULL DEFAULT false",
         "ALTER TABLE qa_sentences ADD COLUMN IF NOT EXISTS envelope boolean NOT NULL DEFAULT false",
     ],
+    # Bounded posting lists: each posting's BM25 tf factor, and an index to read them best first.
+    3: lambda dim, vtype: [
+        "ALTER TABLE qa_postings ADD COLUMN IF NOT EXISTS impact real NOT NULL DEFAULT 0",
+        f"""UPDATE qa_postings po SET impact = po.tf / (po.tf + {K1} * (1 - {B} + {B} * p.length / coalesce(
+                (SELECT greatest(total_length, 1)::float8 / greatest(n_passages, 1) FROM qa_meta), 1.0)))
+            FROM qa_passages p WHERE p.row = po.passage_row""",
+        *_IMPACT_INDEX,
+    ],
 }
+
+SCHEMA_VERSION = max(MIGRATIONS)  # what this code reads; `index build` migrates a database to it
 
 
 def hnsw_indexes(vtype: str) -> list[str]:
@@ -168,7 +188,7 @@ def migrate(conn: Any, dim: int, vtype: str) -> int:
                 conn.execute(stmt)
             conn.execute("INSERT INTO qa_schema VALUES (%s, now())", (version,))
             logger.info("applied schema migration %d", version)
-    return max(MIGRATIONS)
+    return SCHEMA_VERSION
 
 
 def schema_version(conn: Any) -> int | None:

@@ -31,7 +31,7 @@ from qa_service.errors import IndexMismatch, IndexNotFound
 from qa_service.retrieval.terms import sender_candidates, sender_terms
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
 from qa_service.store import pg_schema
-from qa_service.store.pg_sql import SqlKeywordHits, bm25_sql, where
+from qa_service.store.pg_sql import SqlKeywordHits, bm25_rows_sql, bm25_top_sql, where
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class PostgresStore:
         vector_search: str = "auto",
         ef_search: int = 100,
         max_scan_tuples: int = 20_000,
+        postings_per_term: int = 20_000,
         url: str = "",
     ) -> None:
         self.pool = pool
@@ -76,6 +77,7 @@ class PostgresStore:
         self.vector_search = vector_search
         self.ef_search = ef_search
         self.max_scan_tuples = max_scan_tuples
+        self.postings_per_term = postings_per_term
         self.url = url
         self._local = threading.local()
         self._senders: tuple[int, frozenset[str]] | None = None
@@ -140,7 +142,8 @@ class PostgresStore:
 
     def _meta(self) -> dict[str, Any]:
         with self._conn() as conn:
-            if pg_schema.schema_version(conn) is None:
+            schema = pg_schema.schema_version(conn)
+            if schema is None:
                 raise IndexNotFound(f"the database at {pg_schema.redact(self.url)} holds no index; {REBUILD_HINT}")
             cur = conn.execute("SELECT * FROM qa_meta")
             row = cur.fetchone()
@@ -148,6 +151,8 @@ class PostgresStore:
                 raise IndexNotFound(f"the database holds no index; {REBUILD_HINT}")
             meta = dict(zip([c.name for c in cur.description], row, strict=True))
         problems = []
+        if schema < pg_schema.SCHEMA_VERSION:  # older code wrote it: columns this code reads are missing
+            problems.append(f"schema {schema} < {pg_schema.SCHEMA_VERSION}")
         if meta["format"] != pg_schema.FORMAT_VERSION:
             problems.append(f"format {meta['format']} != {pg_schema.FORMAT_VERSION}")
         if self.encoder is not None and meta["encoder"] != self.encoder:
@@ -250,16 +255,16 @@ class PostgresStore:
             if not q_terms or not rows:
                 return {}
             with self._conn() as conn:
-                got = conn.execute(
-                    bm25_sql("p.row = ANY(%s)", limit=False), [q_terms, q_counts, n, avgdl, rows]
-                ).fetchall()
+                got = conn.execute(bm25_rows_sql(), [q_terms, q_counts, n, avgdl, rows]).fetchall()
             return {int(r): float(s) for r, s in got}
 
         if not q_terms:
             return SqlKeywordHits({}, coverage, score_rows)
         sql, params = where(filters, "p")
         with self._conn() as conn:
-            got = conn.execute(bm25_sql(sql, limit=True), [q_terms, q_counts, n, avgdl, *params, k]).fetchall()
+            got = conn.execute(
+                bm25_top_sql(sql), [q_terms, q_counts, self.postings_per_term, n, avgdl, *params, k]
+            ).fetchall()
         return SqlKeywordHits({int(r): float(s) for r, s in got if s > 0}, coverage, score_rows)
 
     def _stats(self, conn: Any) -> tuple[int, int]:
