@@ -14,6 +14,7 @@ best sentences of different passages, so a wrong sentence never stands in the an
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from qa_service.corpus.metadata import dutch_date
 from qa_service.errors import InvalidQuery
 from qa_service.facts import FactAnswer, FactBook
 from qa_service.questions import Question, classify
+from qa_service.retrieval.terms import has_words
 from qa_service.search import Filters, Hit, SearchService
 from qa_service.store.keyword import analyze, looks_english
 
@@ -68,8 +70,10 @@ class ScoredSentence:
     similarity: float | None  # cosine of question/claim and sentence; None for a document fact
     score: float  # similarity - same-language correction + bonuses: the ranking key
     citation: str
-    confidence: float = 0.0
+    # Calibrated for an answer and its candidates; None for factcheck evidence (not an answer).
+    confidence: float | None = None
     kind: str = "sentence"  # "sentence" (from the text) or "fact" (from the document's metadata)
+    overlap: float = 0.0  # share of the question's (claim's) stemmed terms the sentence holds
     features: Features | None = field(default=None, repr=False, compare=False)
 
 
@@ -102,6 +106,7 @@ class Answerer:
         self,
         search: SearchService,
         min_similarity: float = 0.84,
+        unshared_min_similarity: float = 0.87,
         term_weight: float = 0.03,
         type_weight: float = 0.01,
         sender_weight: float = 0.01,
@@ -112,6 +117,7 @@ class Answerer:
     ) -> None:
         self.search = search
         self.min_similarity = min_similarity
+        self.unshared_min_similarity = unshared_min_similarity
         self.term_weight = term_weight
         self.type_weight = type_weight
         self.sender_weight = sender_weight
@@ -155,13 +161,17 @@ class Answerer:
                 bonus += self.type_weight
             if named and _sender_of(doc, self._doc) in named:
                 bonus += self.sender_weight
-            out.append(ScoredSentence(text, doc, p.id, a, b, float(sim), float(key) + bonus, citation(doc, self._doc)))
+            out.append(
+                ScoredSentence(
+                    text, doc, p.id, a, b, float(sim), float(key) + bonus, citation(doc, self._doc), overlap=shared
+                )
+            )
         return out
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
         t0 = time.perf_counter()
-        if not question.strip():
-            raise InvalidQuery("question is empty")
+        if not has_words(question):
+            raise InvalidQuery("question is empty: it has no words")
         q = classify(question)
         res = self.search.search(question, top_k=top_k, filters=filters)
         if not res.hits:
@@ -189,22 +199,24 @@ class Answerer:
         candidates = [
             self._extend(s, cands) for s in self._candidates(ranked, qvec, question, q, named, res.hits, filters)
         ]
-        fact = self._fact(q, res.hits, book) if q.is_lookup else None
-        if fact is not None and fact.confidence >= self.fact_threshold:
-            others = [c for c in candidates if c.passage_id != fact.passage_id]
+        fact = self._fact(q, res.hits, book, filters) if q.is_lookup else None
+        if fact is not None and (fact.confidence or 0.0) >= self.fact_threshold:
+            others = _bounded([c for c in candidates if c.passage_id != fact.passage_id], fact.confidence)
             return Answer(question, fact, res.hits, None, _ms(t0), others, fact.confidence)
         best = ranked[0] if ranked else None
+        best_conf = best.confidence if best else None
+        candidates = _bounded(candidates, best_conf)
         if best is None or best.similarity is None or best.similarity < self.min_similarity:
             sim = best.similarity if best and best.similarity is not None else 0.0
             reason = f"no sentence answers the question well enough (best {sim:.3f} < {self.min_similarity:.2f})"
-            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best.confidence if best else None)
-        if best.confidence < self.answer_threshold:
+            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
+        if (best_conf or 0.0) < self.answer_threshold:
             reason = (
-                f"low confidence ({best.confidence:.2f} < {self.answer_threshold:.2f}): the answer is probably "
+                f"low confidence ({best_conf or 0.0:.2f} < {self.answer_threshold:.2f}): the answer is probably "
                 "in one of the candidate sentences or supporting passages"
             )
-            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best.confidence)
-        return Answer(question, candidates[0], res.hits, None, _ms(t0), candidates[1:], best.confidence)
+            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
+        return Answer(question, candidates[0], res.hits, None, _ms(t0), candidates[1:], best_conf)
 
     def _candidates(
         self,
@@ -235,8 +247,9 @@ class Answerer:
         for s in pool:
             if len(out) == 3:
                 break
-            # Overlapping passages of one document hold the same sentence: show it once.
-            same = any(s.document.id == o.document.id and s.char_start == o.char_start for o in out)
+            # Overlapping passages hold the same sentence, and one sentence can stand in several
+            # places (a repeated footer, a quoted line): show its words once.
+            same = any(_same_words(s, o) for o in out)
             if s.passage_id not in shown and not same and all(s.passage_id != o.passage_id for o in out):
                 out.append(s)
         return out
@@ -272,9 +285,10 @@ class Answerer:
             missing=float(missing_names(q.text, s.document.title + " " + s.document.text)),
         )
 
-    def _fact(self, q: Question, hits: list[Hit], book: FactBook) -> ScoredSentence | None:
+    def _fact(self, q: Question, hits: list[Hit], book: FactBook, filters: Filters | None) -> ScoredSentence | None:
         agreement = [(h.passage, h.document, h.dense) for h in hits if h.document.kind == "agreement_section"]
-        fa: FactAnswer | None = book.answer(q, [h.document.id for h in hits], agreement)
+        admits = (filters or Filters()).admits
+        fa: FactAnswer | None = book.answer(q, [h.document.id for h in hits], agreement, admits)
         if fa is None:
             return None
         p = fa.passage
@@ -313,8 +327,8 @@ class Answerer:
 
     def factcheck(self, claim: str, top_k: int = 5, filters: Filters | None = None) -> FactCheck:
         t0 = time.perf_counter()
-        if not claim.strip():
-            raise InvalidQuery("claim is empty")
+        if not has_words(claim):
+            raise InvalidQuery("claim is empty: it has no words")
         f = filters or Filters()
         # Evidence is whatever bears on the claim: the sentences of the best passages, and the
         # best sentences anywhere (a claim is often one sentence's paraphrase).
@@ -325,13 +339,26 @@ class Answerer:
         _, near, _ = self.search.store.search_sentences(qvec, 50, f)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))
         scored = sorted(self._score(rows, qvec, claim), key=lambda s: -s.score)
-        evidence = [s for s in _dedupe(scored) if (s.similarity or 0.0) >= self.min_similarity][:top_k]
+        english = looks_english(claim)
+
+        def bears_on_claim(s: ScoredSentence) -> bool:
+            # A Dutch claim and a Dutch sentence about the same thing share a word; a cosine just
+            # above the bar with no shared word is the encoder's floor for unrelated Dutch text
+            # ("De maan is van kaas" ~ "Brede welvaart is ons kompas", 0.84). English claims
+            # meet Dutch text across languages, where no word is shared.
+            sim = s.similarity or 0.0
+            return sim >= self.min_similarity and (english or s.overlap > 0 or sim >= self.unshared_min_similarity)
+
+        evidence = [s for s in _dedupe(scored) if bears_on_claim(s)][:top_k]
         groups: dict[str, list[ScoredSentence]] = {"agreement": [], "letters": []}
         for e in evidence:
             groups["agreement" if e.document.kind == "agreement_section" else "letters"].append(e)
         if not evidence:
             best = (scored[0].similarity or 0.0) if scored else 0.0
-            reason = f"no sentence is close enough to the claim (best {best:.3f} < {self.min_similarity:.2f})"
+            reason = (
+                f"no sentence is close enough to the claim (best {best:.3f} < {self.min_similarity:.2f}, or "
+                f"< {self.unshared_min_similarity:.2f} without a word in common)"
+            )
             return FactCheck(claim, "no_evidence", [], groups, reason, _ms(t0))
         return FactCheck(claim, "evidence_found", evidence, groups, None, _ms(t0))
 
@@ -340,6 +367,27 @@ def _sender_of(doc: Document, documents: Lookup) -> str:
     """The sender a document speaks for (an attachment speaks for its letter's sender)."""
     parent = documents(doc.parent_id) if doc.kind == "attachment" and doc.parent_id else None
     return ((parent or doc).sender or "").lower()
+
+
+def _same_words(a: ScoredSentence, b: ScoredSentence) -> bool:
+    return (a.document.id == b.document.id and a.char_start == b.char_start) or _words_key(a.text) == _words_key(b.text)
+
+
+def _words_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _bounded(candidates: list[ScoredSentence], bound: float | None) -> list[ScoredSentence]:
+    """Candidates with confidences no higher than the answer's, best first.
+
+    The model is fitted on the best sentence of each question; another passage's sentence scored
+    by it is not calibrated (measured: wide candidates from another sender reached 0.6), and a
+    candidate more confident than the answer box would contradict it.
+    """
+    if bound is None:
+        return candidates
+    out = [dataclasses.replace(c, confidence=min(c.confidence or 0.0, bound)) for c in candidates]
+    return out[:1] + sorted(out[1:], key=lambda c: -(c.confidence or 0.0))
 
 
 def _dedupe(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -96,5 +96,5 @@ def missing_names(question: str, text: str) -> int:
     nuclear plants: the name it asks about is absent.
     """
     low = text.lower()
-    names = {m.group(0).lower() for m in _NAME_WORD.finditer(question.strip())}
+    names = {m.group(0).strip("'’-").lower() for m in _NAME_WORD.finditer(question.strip())}
     return sum(n not in low for n in names)

@@ -10,10 +10,11 @@ van Ziekenhuizen (NVZ)"), so a question may use either form.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qa_service.chunking import Passage
+from qa_service.confidence import missing_names
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import dutch_date
 from qa_service.corpus.signatures import Signatory
@@ -103,12 +104,17 @@ class FactBook:
         return sorted(found.values(), key=lambda t: -t[0])
 
     def answer(
-        self, q: Question, ranked_docs: list[str], hits_agreement: list[tuple[Passage, Document, float]]
+        self,
+        q: Question,
+        ranked_docs: list[str],
+        hits_agreement: list[tuple[Passage, Document, float]],
+        admits: Callable[[Document], bool] = lambda d: True,
     ) -> FactAnswer | None:
         """The fact the question asks for, or None when the documents do not hold it.
 
         `ranked_docs` are document ids in search order (to break ties between letters of one
-        sender); `hits_agreement` the agreement passages found, for "which chapter".
+        sender); `hits_agreement` the agreement passages found, for "which chapter"; `admits`
+        the search filters: the document answered from must pass them.
         """
         if q.fact == "chapter":
             if not hits_agreement:
@@ -121,7 +127,9 @@ class FactBook:
             # No organisation named ("the joint letter about elderly care"): the letter search
             # ranks first is the one meant, as often as not.
             top = self._top_letter(ranked_docs)
-            if top is None:
+            if top is None or missing_names(q.text, top.title + " " + top.text):
+                # A name the letter does not hold ("de brief van Greenpeace") asks for another
+                # letter, one the corpus does not have.
                 return None
             # Search's first hit is that letter (or its attachment): likely the one meant. A letter
             # further down is a guess, kept below the display threshold.
@@ -140,6 +148,7 @@ class FactBook:
             tied = [r for d in tied if (r := self._reply_of(d)) is not None]
         else:
             tied = [d for d in tied if d.kind == "letter"]
+        tied = [d for d in tied if admits(d)]
         if not tied:
             return None
         tied.sort(key=lambda d: order.get(d.id, len(order)))
@@ -147,7 +156,7 @@ class FactBook:
         confidence = base_confidence if len(senders) == 1 else min(base_confidence, 0.6)
         doc = tied[0]
         if q.fact == "role":
-            return self._role(q, named, confidence)
+            return self._role(q, [(n, d) for n, d in named if admits(d)], confidence)
         text = self._fact_text(q, doc)
         if not text:
             return None
@@ -187,6 +196,8 @@ class FactBook:
             when = dutch_date(doc.date)
             if not when:
                 return None
+            if q.wants == "person" and doc.signatory:  # "who signed the reply": the person first
+                return f"{doc.signatory}, {when}"
             return f"{when}, door {doc.signatory}" if doc.signatory else when
         if q.fact == "registration":
             return doc.registration_number

@@ -52,6 +52,12 @@ _REPLY = re.compile(
     r"|\b(?:antwoord\w*|beantwoord\w*|reageerde|repl\w+|respond\w*|answer\w*)\b.*\binformateur\b",
     _I,
 )
+# The reply itself named as the thing asked about: "wie ondertekende het antwoord aan de NVZ".
+_REPLY_DOC = re.compile(
+    r"\b(?:het|de|dat|die|the|its|their)\s+(?:\w+\s+)?(?:antwoord(?:brief)?|ontvangstbevestiging|reactie van de"
+    r" informateur|repl(?:y|ies)|response|acknowledge?ment)\b",
+    _I,
+)
 _REGISTRATION = re.compile(
     r"\b(?:kenmerk|registratienummer|registratie-nummer|referentienummer|registration number|reference number"
     r"|reference|registration)\b",
@@ -105,7 +111,7 @@ def classify(text: str) -> Question:
     role: str | None = None
     if _REGISTRATION.search(t) and (_DOC_WORD.search(t) or re.search(r"\b(?:wat|what|welk)\b", t, _I)):
         fact = "registration"
-    elif _REPLY.search(t) and wants in ("date", "person"):
+    elif (_REPLY.search(t) or _REPLY_DOC.search(t)) and wants in ("date", "person"):
         fact = "reply"
     elif wants == "organisation" and (_SIGNED.search(t) or _SENT.search(t)):
         fact = "organisations"

@@ -30,7 +30,7 @@ from qa_service.questions import classify
 from qa_service.retrieval import legs, ranking
 from qa_service.retrieval.highlight import highlight
 from qa_service.retrieval.store import KeywordHits, Store
-from qa_service.retrieval.terms import words
+from qa_service.retrieval.terms import has_words, words
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Highlight, Hit, Mode, SearchResult, StoreInfo
 from qa_service.store.keyword import analyze, looks_english
 
@@ -112,8 +112,8 @@ class SearchService:
     ) -> SearchResult:
         t0 = time.perf_counter()
         query = query.strip()
-        if not query:
-            raise InvalidQuery("query is empty")
+        if not has_words(query):
+            raise InvalidQuery("query is empty: it has no words")
         filters = filters or Filters()
         if not filters.envelope and classify(query).is_lookup:
             filters = dataclasses.replace(filters, envelope=True)

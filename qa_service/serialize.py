@@ -59,7 +59,7 @@ def sentence_dict(s: ScoredSentence) -> dict[str, Any]:
         "char_start": s.char_start,
         "char_end": s.char_end,
         "similarity": None if s.similarity is None else round(s.similarity, 4),
-        "confidence": round(s.confidence, 3),
+        "confidence": None if s.confidence is None else round(s.confidence, 3),
         "kind": s.kind,
         "citation": s.citation,
         "document": document_ref(s.document),

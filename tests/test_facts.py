@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import httpx
@@ -10,9 +11,13 @@ import pytest
 from qa_service.answer import Answerer
 from qa_service.chunking import ChunkingSettings, chunk_documents
 from qa_service.confidence import has_entity, missing_names
+from qa_service.config import Settings
 from qa_service.corpus import load_corpus
 from qa_service.corpus.signatures import parse_signatures
+from qa_service.errors import InvalidQuery
 from qa_service.questions import classify
+from qa_service.search import Filters
+from qa_service.service import open_service
 from tests.conftest import CORPUS
 from tests.server import running_server
 
@@ -112,6 +117,72 @@ def test_fact_answers(answerer: Answerer) -> None:
     assert a.answer.citation.startswith("Antwoord van de informateur aan NVZ")
     a = answerer.ask("Wat is het kenmerk van de brief van de NVZ?")
     assert a.answer is not None and a.answer.text == "202500736"
+
+
+@pytest.mark.real_model
+def test_the_reply_is_answered_for_not_the_letter(answerer: Answerer) -> None:
+    for q in ("Wie ondertekende het antwoord aan de NVZ?", "Who signed the reply to the NVZ?"):
+        a = answerer.ask(q)
+        assert a.answer is not None and a.answer.kind == "fact", q
+        assert a.answer.text.startswith("Sybrand Buma") and "Melkert" not in a.answer.text
+        assert a.answer.citation.startswith("Antwoord van de informateur aan NVZ")
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie ondertekende de brief van de ANWB?",  # organisations the corpus has no letter of
+        "Wanneer stuurde Ajax de brief?",
+        "Wat is het kenmerk van de brief van Greenpeace?",
+    ],
+)
+def test_a_letter_the_corpus_lacks_gets_no_fact(answerer: Answerer, question: str) -> None:
+    a = answerer.ask(question)
+    assert a.answer is None or a.answer.kind != "fact", a.answer
+
+
+@pytest.mark.real_model
+def test_fact_answers_respect_the_filters(answerer: Answerer) -> None:
+    q = "Wie ondertekende de brief van de NVZ?"
+    assert answerer.ask(q).answer is not None
+    for f in (Filters(kind=["agreement_section"]), Filters(date_from=dt.date(2025, 12, 10))):
+        a = answerer.ask(q, filters=f)
+        assert a.answer is None or (a.answer.kind != "fact" and f.admits(a.answer.document)), f
+    a = answerer.ask(q, filters=Filters(sender="NVZ"))
+    assert a.answer is not None and "Melkert" in a.answer.text
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize(
+    "question", ["Wat vraagt de NVZ van het nieuwe kabinet?", "Wie ondertekende de brief van de VNG?", "Who signed?"]
+)
+def test_candidates_never_outrank_the_answer(answerer: Answerer, question: str) -> None:
+    a = answerer.ask(question)
+    top = a.confidence or 0.0
+    assert all((c.confidence or 0.0) <= top + 1e-9 for c in a.candidates)
+    words = [" ".join(c.text.lower().split()) for c in a.candidates + ([a.answer] if a.answer else [])]
+    assert len(words) == len(set(words)), "a sentence is offered twice"
+
+
+@pytest.mark.real_model
+def test_factcheck_finds_nothing_for_nonsense_and_evidence_has_no_confidence(answerer: Answerer) -> None:
+    for claim in ("De maan is van kaas", "Ajax wint de Champions League", "The moon is made of cheese"):
+        f = answerer.factcheck(claim)
+        assert f.status == "no_evidence" and f.reason, claim
+    f = answerer.factcheck("We voeren een lobbyregister in")
+    assert f.status == "evidence_found" and all(e.confidence is None for e in f.evidence)
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\x00", "\x01\x02", "???", " \t "])
+def test_a_question_without_words_is_refused(settings: Settings, text: str) -> None:
+    ans = Answerer(open_service(settings))
+    with pytest.raises(InvalidQuery):
+        ans.ask(text)
+    with pytest.raises(InvalidQuery):
+        ans.factcheck(text)
+    with pytest.raises(InvalidQuery):
+        ans.search.search(text)
 
 
 @pytest.mark.real_model

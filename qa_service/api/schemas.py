@@ -216,8 +216,12 @@ class SentenceOut(BaseModel):
     char_start: int = Field(description="Offset of the sentence in the document's clean text")
     char_end: int
     similarity: float | None = Field(description="Cosine of question/claim and sentence; null for a document fact")
-    confidence: float = Field(
-        0.0, ge=0.0, le=1.0, description="Estimated probability that this answer is right (calibrated)"
+    confidence: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Estimated probability that this answer is right (calibrated); a candidate's is at most the "
+        "answer's; null for factcheck evidence, which answers no question",
     )
     kind: Literal["sentence", "fact"] = Field(
         "sentence", description="`sentence` from the text, or `fact` from the document's metadata (signatory, date)"

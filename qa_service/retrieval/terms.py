@@ -11,6 +11,11 @@ from qa_service.store.keyword import STOPWORDS
 _WORD = re.compile(r"\w[\w()-]*\w|\w")
 
 
+def has_words(text: str) -> bool:
+    """Any letter or digit: zero-width spaces, control characters or "???" ask nothing."""
+    return any(ch.isalnum() for ch in text)
+
+
 def words(text: str) -> set[str]:
     """Lower-cased words of two or more characters (hyphens and brackets kept inside a word)."""
     return {w for w in _WORD.findall(text.lower()) if len(w) >= 2}

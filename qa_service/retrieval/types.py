@@ -30,6 +30,28 @@ class Filters:
         """The kinds searched: replies only when asked for (they are 75% boilerplate)."""
         return list(self.kind or DEFAULT_KINDS)
 
+    def admits(self, doc: Document) -> bool:
+        """Does a document pass the filters the user gave? (A fact answer's document must.)
+
+        Kinds count only when asked for: a lookup about a reply answers from the reply, although
+        replies are not searched by default. A reply passes a sender filter by its addressee.
+        """
+        if self.kind and doc.kind not in self.kind:
+            return False
+        if self.sender:
+            needle = self.sender.lower()
+            if needle not in (doc.sender or "").lower() and needle not in (doc.addressee or "").lower():
+                return False
+        if (self.date_from or self.date_to) and not doc.date:
+            return False
+        if self.date_from and (doc.date or "") < self.date_from.isoformat():
+            return False
+        if self.date_to and (doc.date or "") > self.date_to.isoformat():
+            return False
+        if self.document_id and doc.id != self.document_id:
+            return False
+        return not (self.source_file and doc.source_file != self.source_file)
+
     def key(self) -> tuple[object, ...]:
         return (
             tuple(self.kinds()),
