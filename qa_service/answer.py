@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa_service.confidence import ANSWER_THRESHOLD, FACT_THRESHOLD, Features, confidence, has_entity, missing_names
+from qa_service.confidence import ANSWER_THRESHOLD, Features, confidence, has_entity, missing_names
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import dutch_date
 from qa_service.errors import InvalidQuery
@@ -113,7 +113,7 @@ class Answerer:
         first_passage_weight: float = 0.02,
         wide_candidates: int = 50,
         answer_threshold: float = ANSWER_THRESHOLD,
-        fact_threshold: float = FACT_THRESHOLD,
+        fact_threshold: float | None = None,  # default: the answer threshold (one bar for every answer)
     ) -> None:
         self.search = search
         self.min_similarity = min_similarity
@@ -124,7 +124,7 @@ class Answerer:
         self.first_passage_weight = first_passage_weight
         self.wide_candidates = wide_candidates
         self.answer_threshold = answer_threshold
-        self.fact_threshold = fact_threshold
+        self.fact_threshold = answer_threshold if fact_threshold is None else fact_threshold
         self._facts: tuple[str, FactBook] | None = None
 
     def facts(self) -> FactBook:

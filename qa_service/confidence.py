@@ -78,7 +78,6 @@ MEANS = (0.859, 0.034, 0.927, 0.859, 0.239, 0.156, 0.518, 0.266, 0.07, 0.266)
 WEIGHTS = (27.187, 23.016, -0.115, 27.497, 0.554, -0.919, -1.337, 1.587, 3.228, -0.219)
 BIAS = -0.751
 ANSWER_THRESHOLD = 0.6  # the default of QA_ANSWER_CONFIDENCE
-FACT_THRESHOLD = 0.5
 
 
 def confidence(f: Features) -> float:
