@@ -52,6 +52,22 @@ OFF_TOPIC = [
     "Welke dinosaurus was het grootst?",
 ]
 
+# Statements the corpus says nothing about: factcheck must find no evidence for them.
+OFF_TOPIC_CLAIMS = [
+    "De maan is van kaas",
+    "Ajax wint de Champions League",
+    "The moon is made of cheese",
+    "Pinguïns kunnen vliegen",
+    "Amsterdam is de hoofdstad van Frankrijk",
+    "Koffie groeit aan bomen in Groenland",
+    "The Eiffel tower is in Berlin",
+    "Katten hebben zes poten",
+    "Tomaten zijn blauw",
+    "Elon Musk is de nieuwe premier",
+    "Bitcoin wordt het wettig betaalmiddel",
+    "Het WK voetbal wordt in 2030 in Nederland gehouden",
+]
+
 
 def scorer(name: str = "score") -> Any:
     sys.path.insert(0, str(HERE))
@@ -65,6 +81,7 @@ def scorer(name: str = "score") -> Any:
 def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int, run_out: Path | None = None) -> dict[str, Any]:
     sc = scorer()
     claims = found = 0
+    as_claims = as_claims_found = 0  # a question's gold answer, checked as a claim
     misses = []
     run: dict[str, dict[str, Any]] = {}
     off_gold = 0
@@ -79,6 +96,10 @@ def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int, run_out: Pat
                     off_answered.append(item["id"])
                 continue
             run[item["id"]] = row
+            if item.get("answer") and item["kind"] == "question":
+                as_claims += 1
+                f = ans.factcheck(item["answer"], top_k=top_k)
+                as_claims_found += any(sc.hits(e.text, q) for e in f.evidence[:3] for q in quotes)
         else:
             claims += 1
             f = ans.factcheck(item["query"], top_k=top_k)
@@ -87,7 +108,7 @@ def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int, run_out: Pat
             if not ok:
                 misses.append(item["id"])
     off = [ans.ask(q).answer is None for q in OFF_TOPIC]
-    off_fc = [ans.factcheck(q).status == "no_evidence" for q in OFF_TOPIC]
+    off_fc = [ans.factcheck(q).status == "no_evidence" for q in OFF_TOPIC + OFF_TOPIC_CLAIMS]
     sa = scorer("score_answers")
     scored = sa.score([g for g in gold if g["evidence"]], run)
     for item in gold:
@@ -102,6 +123,8 @@ def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int, run_out: Pat
         "off_topic_in_gold_answered": f"{len(off_answered)}/{off_gold}",
         "claims": claims,
         "evidence_in_top3": round(found / max(1, claims), 3),
+        "answers_as_claims": as_claims,
+        "answers_as_claims_evidence_in_top3": round(as_claims_found / max(1, as_claims), 3),
         "off_topic_no_answer": round(sum(off) / len(off), 3),
         "off_topic_no_evidence": round(sum(off_fc) / len(off_fc), 3),
         "misses": misses,
