@@ -38,6 +38,13 @@ def test_signature_shapes() -> None:
     assert s.organisation == "Sociale Fondsbank" and s.role == "Voorzitter Raad van Bestuur"
     (s,) = parse_signatures(["burgemeester Van den Berg"])
     assert (s.name, s.role) == ("Van den Berg", "burgemeester")
+    # an organisation's name wrapped over lines, a double function
+    (s,) = parse_signatures(
+        ["Jan Jansen", "Algemeen voorzitter", "", "Raad voor", "Strafrecht", "en Jeugd", "Postbus 1"]
+    )
+    assert (s.role, s.organisation) == ("Algemeen voorzitter", "Raad voor Strafrecht en Jeugd")
+    (s,) = parse_signatures(["Anna de Groot, voorzitter-bestuurder Verenso"])
+    assert (s.role, s.organisation) == ("voorzitter-bestuurder", "Verenso")
     # an address block is not a signature
     assert parse_signatures(["Postbus 20018", "2500 EA Den Haag"]) == []
 

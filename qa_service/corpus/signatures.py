@@ -25,9 +25,11 @@ from typing import Any
 _ROLE_CORE = (
     r"(?:algemeen\s+|wetenschappelijke?\s+|nationaal\s+|nationale\s+|co-?|vice-?|bestuurs|plaatsvervangend\s+"
     r"|waarnemend\s+)*"
-    r"(?:voorzitter|directeur(?:-bestuurder)?|bestuurder|bestuurslid|secretaris(?:-generaal)?|penningmeester"
+    r"(?:voorzitter|directeur|bestuurder|bestuurslid|secretaris|penningmeester"
     r"|burgemeester|wethouder|gedeputeerde|president|ceo|cfo|coördinator|coordinator|programmamanager"
     r"|manager|adviseur|medewerker|rapporteur|commissaris|ombudsman|kinderombudsman|hoogleraar|lid)"
+    # Double functions: "voorzitter-bestuurder", "directeur-bestuurder", "secretaris-generaal".
+    r"(?:-(?:bestuurder|directeur|voorzitter|generaal|penningmeester|secretaris))?"
 )
 _ROLE_TAIL = (
     r"(?:\s+(?:van\s+)?(?:de\s+)?(?:raad\s+van\s+bestuur|algemeen\s+bestuur|dagelijks\s+bestuur|bestuur|directie))?"
@@ -95,6 +97,22 @@ def _org_of(rest: str) -> str | None:
     return rest if rest and len(rest.split()) <= 12 else None
 
 
+_OPEN_END = re.compile(r"(?i)\b(?:voor|van|en|de|der|het|voor de|van de|op|in)$")
+
+
+def _wrapped(block: list[str], j: int, most: int = 3) -> tuple[str, int]:
+    """An organisation's name from line j on, joined with the lines it wraps onto ("Raad voor" /
+    "Strafrechtstoepassing" / "en Jeugdbescherming"); returns the name and the lines it took."""
+    name, used = block[j], 1
+    while used < most and j + used < len(block):
+        nxt = block[j + used]
+        continues = nxt[:1].islower() or (_OPEN_END.search(name) and not looks_like_name(nxt))
+        if not continues or ROLE.match(nxt):
+            break
+        name, used = f"{name} {nxt}", used + 1
+    return name, used
+
+
 def parse_signatures(lines: list[str], max_lines: int = 60) -> list[Signatory]:
     """Signatories in the lines after a closing formula, in order of appearance.
 
@@ -143,8 +161,9 @@ def parse_signatures(lines: list[str], max_lines: int = 60) -> list[Signatory]:
                 i += 1
                 after = block[i + 1] if i + 1 < len(block) else ""
                 if not sig.organisation and after and _ORG_WORD.search(after) and not looks_like_name(after):
-                    sig.organisation = _org_of(after)
-                    i += 1
+                    name, used = _wrapped(block, i + 1)
+                    sig.organisation = _org_of(name)
+                    i += used
             if not sig.organisation and prev and _ORG_WORD.search(prev) and not looks_like_name(prev):
                 sig.organisation = _org_of(prev)  # the organisation stands above the name
             out.append(sig)
