@@ -195,6 +195,27 @@ def write_folder(folder: Path, docs: list[Document], passages: list[Passage], ve
     return round(time.perf_counter() - t0, 1)
 
 
+def keyword_leg(url: str, passages: list[Passage], bound: int) -> dict[str, Any]:
+    """The keyword leg alone, for the commonest term, a median one and both: with the bound on
+    postings read per term (QA_PG_POSTINGS_PER_TERM), and reading every posting."""
+    from collections import Counter
+
+    from qa_service.store.keyword import analyze
+    from qa_service.store.pg_schema import make_pool
+    from qa_service.store.postgres import PostgresStore
+
+    df = Counter(t for p in passages[:20_000] for t in set(analyze(p.text))).most_common()
+    common, median = df[0][0], df[len(df) // 2][0]
+    out: dict[str, Any] = {"keyword_common_term_share": round(df[0][1] / min(len(passages), 20_000), 3)}
+    pool = make_pool(url, 2, 30)
+    for label, cap in (("bounded", bound), ("every_posting", 10**9)):
+        store = PostgresStore(pool, None, None, postings_per_term=cap)
+        for name, terms in (("common", [common]), ("median", [median]), ("both", [common, median])):
+            out[f"pg_keyword_{name}_{label}"] = timed(lambda st=store, ts=terms: st.keyword(ts, 100, Filters()), 5)
+    pool.close()
+    return out
+
+
 def settings_for(dim: int, **kw: Any) -> Settings:
     return Settings(encoder=f"hashing:{dim}", cache_dir=Path(tempfile.gettempdir()) / "qa-bench-cache", **kw)
 
@@ -272,6 +293,7 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     words = " ".join(p.text.split()[3] for p in passages[:3])
     pg_svc = open_service(pg_s)
     out["pg_hybrid_search"] = timed(lambda: pg_svc.search(words, top_k=10, min_score=-1), max(5, args.queries // 5))
+    out.update(keyword_leg(url, passages, pg_s.pg_postings_per_term))
     enc_ms: list[float] = []
     for i in range(3):
         t0 = time.perf_counter()

@@ -137,9 +137,9 @@ def test_metadata_overrides_duplicates_and_replace(client: TestClient) -> None:
         json={"text": "\n".join(LETTER).replace("Waddenzee", "Eems"), "name": "j.txt", "date": "2025-12-09"},
         headers=AUTH,
     )
-    assert (
-        r.status_code == 201 and client.get(f"/v1/documents/{r.json()['documents'][0]}").json()["date"] == "2025-12-09"
-    )
+    doc = client.get(f"/v1/documents/{r.json()['documents'][0]}").json()
+    assert r.status_code == 201 and doc["date"] == "2025-12-09"
+    assert doc["date_raw"] is None  # the text's "3 december 2025" is no longer the document's date
 
 
 def test_bundle_is_split_and_delete_cascades(client: TestClient) -> None:

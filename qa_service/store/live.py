@@ -74,6 +74,8 @@ def documents_from_text(text: str, source_file: str, meta: dict[str, Any]) -> li
         for key in OVERRIDABLE:
             if meta.get(key):
                 setattr(d, key, meta[key])
+        if meta.get("date"):
+            d.date_raw = None  # the date as written in the text is not the date the document has now
         if meta.get("title"):
             d.title = meta["title"]
         elif any(meta.get(k) for k in ("kind", "sender", "subject")):
