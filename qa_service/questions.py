@@ -58,6 +58,11 @@ _REPLY_DOC = re.compile(
     r" informateur|repl(?:y|ies)|response|acknowledge?ment)\b",
     _I,
 )
+# ... and as a document sent to someone, not "het antwoord op de woningnood".
+_TO_A_SENDER = re.compile(
+    rf"\b(?:aan|to|for)\s+(?:de\s+|het\s+|the\s+)?[A-Z]|\b(?:{_DOC})\b|\b(?:onderteken\w*|tekende|getekend|signed"
+    r"|sign|schreef|verstuurde|stuurde|wrote|sent)\b"
+)
 _REGISTRATION = re.compile(
     r"\b(?:kenmerk|registratienummer|registratie-nummer|referentienummer|registration number|reference number"
     r"|reference|registration)\b",
@@ -111,7 +116,7 @@ def classify(text: str) -> Question:
     role: str | None = None
     if _REGISTRATION.search(t) and (_DOC_WORD.search(t) or re.search(r"\b(?:wat|what|welk)\b", t, _I)):
         fact = "registration"
-    elif (_REPLY.search(t) or _REPLY_DOC.search(t)) and wants in ("date", "person"):
+    elif (_REPLY.search(t) or (_REPLY_DOC.search(t) and _TO_A_SENDER.search(t))) and wants in ("date", "person"):
         fact = "reply"
     elif wants == "organisation" and (_SIGNED.search(t) or _SENT.search(t)):
         fact = "organisations"

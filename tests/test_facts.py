@@ -61,7 +61,11 @@ def test_signature_shapes() -> None:
         ("Wat is het kenmerk van de brief van de RSJ?", "other", "registration"),
         ("Welke organisaties ondertekenden de gezamenlijke brief?", "organisation", "organisations"),
         ("In welk hoofdstuk van het coalitieakkoord staat de AOW?", "other", "chapter"),
+        ("Wie ondertekende het antwoord aan de NVZ?", "person", "reply"),
+        ("Wanneer kwam het antwoord op de brief van de NVZ?", "date", "reply"),
         # questions about the content, not about a document's own facts
+        ("Wanneer komt het antwoord op de woningnood?", "date", None),
+        ("Wie is verantwoordelijk voor het antwoord op de wooncrisis?", "person", None),
         ("Wanneer werd het Korps Rijkspolitie opgericht?", "date", None),
         ("Hoeveel extra geld is er jaarlijks nodig voor schoolgebouwen?", "number", None),
         ("Welke organisatie pleit voor waakvlam-ondersteuning voor jongeren?", "organisation", None),
