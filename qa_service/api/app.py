@@ -25,6 +25,7 @@ from qa_service.api import errors, examples, openai_compat, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
+from qa_service.errors import IndexNotReady
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
@@ -193,12 +194,12 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     def current_answerer() -> Answerer:
         if app.state.service is None:
-            raise RuntimeError("the index is not loaded yet")
+            raise IndexNotReady("the index is still loading, or failed to load (see /readyz)")
         answerer: Answerer = app.state.answerer
         return answerer
 
     # MCP over streamable HTTP; stateless, so any worker can answer any request.
-    mcp = build_mcp(current_answerer)
+    mcp = build_mcp(current_answerer, settings.max_query_chars)
     hosts = settings.mcp_allowed_hosts
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection="*" not in hosts, allowed_hosts=hosts, allowed_origins=settings.cors_origins

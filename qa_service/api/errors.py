@@ -80,7 +80,7 @@ def allowed_methods(request: Request) -> list[str]:
     return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
-def _clean(errors: list[Any]) -> list[dict[str, Any]]:
+def clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Validation errors without the raw input echo (it may be 100 KB or not UTF-8)."""
     out = []
     for e in errors:
@@ -98,7 +98,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errs = _clean(list(exc.errors()))
+        errs = clean_errors(list(exc.errors()))
         if any(e["type"] == "json_invalid" for e in errs):
             return envelope(400, "invalid_json", "request body is not valid JSON (UTF-8)", errs)
         return envelope(422, "validation_error", "request does not match the schema", errs)
