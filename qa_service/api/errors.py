@@ -18,6 +18,7 @@ from qa_service.errors import (
     IndexMismatch,
     IndexNotFound,
     IndexNotReady,
+    InvalidMultipart,
     InvalidQuery,
     NotFound,
     QAServiceError,
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 STATUS: dict[type[QAServiceError], int] = {
     InvalidQuery: 400,
+    InvalidMultipart: 400,
     NotFound: 404,
     IndexNotFound: 503,
     IndexMismatch: 503,
@@ -114,6 +116,12 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allow)
             message = f"{request.method} is not allowed on {request.url.path}; allowed: {headers['Allow']}"
             return envelope(405, code, message, {"allow": allow}, headers)
+        if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeDecodeError, RecursionError)):
+            # FastAPI reports a JSON body it could not decode (not UTF-8, nested too deeply) as a bare
+            # 400 "error parsing the body"; it is malformed JSON like any other, so it gets the same code.
+            why = "is not UTF-8" if isinstance(exc.__cause__, UnicodeDecodeError) else "is nested too deeply"
+            details = [{"loc": ["body"], "msg": f"the body {why}", "type": "json_invalid"}]
+            return envelope(400, "invalid_json", f"request body is not valid JSON: it {why}", details)
         return envelope(exc.status_code, code, str(exc.detail), None, headers)
 
     @app.exception_handler(Exception)
