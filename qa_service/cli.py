@@ -260,8 +260,9 @@ def mcp(ctx: click.Context) -> None:
     from qa_service.mcp_server import build_mcp
     from qa_service.service import open_answerer
 
-    answerer = open_answerer(_settings(ctx))
-    build_mcp(lambda: answerer).run("stdio")
+    settings = _settings(ctx)
+    answerer = open_answerer(settings)
+    build_mcp(lambda: answerer, settings.max_query_chars).run("stdio")
 
 
 def main() -> None:

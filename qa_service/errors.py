@@ -7,7 +7,13 @@ QAServiceError
 ├── IndexNotFound           no built index at the configured place (503)
 ├── IndexMismatch           the index was built with other settings (503)
 ├── IndexNotReady           the service has not loaded an index yet (503)
-└── StoreUnavailable        the database cannot be reached or went away (503)
+├── StoreUnavailable        the database cannot be reached or went away (503)
+├── Unauthorized            no or a wrong API key (401)
+│   └── WritesDisabled      no write key configured (403)
+├── InvalidMultipart        an upload body that cannot be parsed as multipart/form-data (400)
+├── UnsupportedDocument     a file that is not what its extension says, or of no supported type (415)
+├── EmptyDocument           a file with no text, or too little, to index (422)
+└── TooLarge                a file over the upload limit (413)
 """
 
 from __future__ import annotations
@@ -54,6 +60,10 @@ class Unauthorized(QAServiceError):
 
 class WritesDisabled(Unauthorized):
     code = "writes_disabled"
+
+
+class InvalidMultipart(QAServiceError):
+    code = "invalid_multipart"
 
 
 class UnsupportedDocument(QAServiceError):

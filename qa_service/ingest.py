@@ -10,6 +10,8 @@ from pathlib import Path
 from qa_service.errors import EmptyDocument, UnsupportedDocument
 
 SUPPORTED = (".pdf", ".docx", ".txt", ".md")
+# Fewer words than this (of two letters or more) are not a document worth a passage.
+MIN_WORDS = 5
 
 
 def extract_text(name: str, data: bytes) -> str:
@@ -38,8 +40,14 @@ def extract_text(name: str, data: bytes) -> str:
         if "\x00" in text:
             raise UnsupportedDocument(f"{name} contains binary data")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(re.findall(r"\w{2,}", text)) < 5:
+    words = len(re.findall(r"\w{2,}", text))
+    if words == 0:
         raise EmptyDocument(f"{name} has no text to index (empty, or an image-only scan without a text layer)")
+    if words < MIN_WORDS:
+        # Not empty, so saying "empty" would send the user looking for the wrong problem.
+        raise EmptyDocument(
+            f"{name} has too little text to index: {words} of {MIN_WORDS} needed words of two or more letters"
+        )
     return text
 
 

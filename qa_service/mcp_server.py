@@ -2,22 +2,34 @@
 
 Served over stdio (`qa-service mcp`) and over streamable HTTP at `/mcp` on the API app, both
 built on the official `mcp` SDK. The tools call the same core and return the same models as the
-HTTP API, so a chatbot sees one result shape whichever way it connects.
+HTTP API, so a chatbot sees one result shape whichever way it connects. They keep the HTTP
+contract too: the same bounds (`top_k`, query length, dates as YYYY-MM-DD), unknown arguments
+refused, and a refused call answered with the HTTP error envelope
+`{"error": {"code", "message", "details"}}` as its text (`isError` true), logged without a traceback.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
-from pydantic import BaseModel
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult, InputRequiredResult, TextContent
+from pydantic import BaseModel, Field, ValidationError
 
 from qa_service import __version__
 from qa_service.answer import Answerer
-from qa_service.api.schemas import SearchHit, SentenceOut
+from qa_service.api.errors import clean_errors
+from qa_service.api.schemas import MAX_FACTCHECK_TOP_K, MAX_TOP_K, IsoDate, Kind, NonBlank, SearchHit, SentenceOut
+from qa_service.errors import InvalidQuery, QAServiceError
 from qa_service.search import Filters
 from qa_service.serialize import ask_dict, hit_dict, sentence_dict
+
+logger = logging.getLogger(__name__)
 
 
 class SearchOutput(BaseModel):
@@ -42,54 +54,112 @@ class FactCheckOutput(BaseModel):
     reason: str | None = None
 
 
-def _check(text: str, limit: int = 2000) -> str:
-    text = text.strip()
-    if not text:
-        raise ValueError("the text is empty")
-    if len(text) > limit:
-        raise ValueError(f"the text is longer than {limit} characters")
-    return text
+# The HTTP request models' field types and bounds, so both faces accept and refuse the same values.
+Text = Annotated[NonBlank, Field(min_length=1)]
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, description="Passages to return at most")]
+EvidenceK = Annotated[int, Field(ge=1, le=MAX_FACTCHECK_TOP_K, description="Evidence sentences to return at most")]
+Sender = Annotated[str | None, Field(max_length=200, description="Case-insensitive substring of the sender")]
+DateFrom = Annotated[IsoDate | None, Field(description="Earliest document date (YYYY-MM-DD)")]
+DateTo = Annotated[IsoDate | None, Field(description="Latest document date (YYYY-MM-DD), not before date_from")]
 
 
-def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
-    """An MCP server whose tools use the Answerer that `answerer()` returns at call time."""
-    server = MCPServer(
-        name="qa-service",
-        version=__version__,
-        instructions="Search the Dutch cabinet-formation letters (2025) and the D66-VVD-CDA coalition agreement. "
-        "Every result carries its exact source. Questions may be Dutch or English.",
-    )
+def error_result(code: str, message: str, details: Any = None) -> CallToolResult:
+    """A refused call: the HTTP API's error envelope as the tool's text."""
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps(body, ensure_ascii=False))], is_error=True)
 
-    @server.tool(description="Find the passages most relevant to a query, with exact sources.")
+
+def _invalid(errors: list[dict[str, Any]]) -> CallToolResult:
+    summary = "; ".join(f"{'.'.join(e['loc']) or 'arguments'}: {e['msg']}" for e in errors)
+    return error_result("validation_error", f"arguments do not match the tool's input schema: {summary}", errors)
+
+
+class _InvalidArguments(QAServiceError):
+    """Arguments that pass each field's check but not together (HTTP answers these with a 422 too)."""
+
+    code = "validation_error"
+
+
+class _Server(MCPServer[Any]):
+    """The SDK's server, with the HTTP contract on every tool call.
+
+    The SDK drops arguments its model does not know and answers a refused call with
+    "Error executing tool <name>" (plus a logged traceback when the tool raised); here unknown
+    arguments are refused and the service's own code and message reach the caller.
+    """
+
+    def __init__(self, tools: list[Tool], **kw: Any) -> None:
+        for tool in tools:
+            tool.parameters["additionalProperties"] = False  # the schema says what call_tool enforces
+        self._arguments = {tool.name: set(tool.parameters.get("properties", {})) for tool in tools}
+        super().__init__(tools=tools, **kw)
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        known = self._arguments.get(name)
+        unknown = sorted(set(arguments) - known) if known is not None else []
+        if unknown:
+            logger.info("tool %s refused unknown arguments %s", name, unknown)
+            return _invalid(
+                [{"loc": [k], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"} for k in unknown]
+            )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as e:
+            cause = e.__cause__
+            if isinstance(cause, ValidationError) and cause.title.endswith("Arguments"):
+                fields = sorted({".".join(str(part) for part in x["loc"]) for x in cause.errors()})
+                logger.info("tool %s refused arguments %s", name, fields)
+                return _invalid(clean_errors(list(cause.errors())))
+            if isinstance(cause, QAServiceError):
+                logger.info("tool %s refused: %s %s", name, cause.code, cause.message)
+                return error_result(cause.code, cause.message, cause.details)
+            raise
+
+
+def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> MCPServer[Any]:
+    """An MCP server whose tools use the Answerer that `answerer()` returns at call time.
+
+    Args:
+        answerer: gives the live Answerer; raises IndexNotReady while none is loaded.
+        max_query_chars: longest query, question or claim accepted (`QA_MAX_QUERY_CHARS`).
+    """
+
+    def checked(text: str) -> str:
+        if len(text) > max_query_chars:
+            raise InvalidQuery(f"text is longer than {max_query_chars} characters")
+        return text
+
     def search(
-        query: str,
-        top_k: int = 5,
-        kind: Literal["letter", "attachment", "reply", "agreement_section"] | None = None,
-        sender: str | None = None,
+        query: Annotated[Text, Field(description="Question, claim or keywords, in Dutch or English")],
+        top_k: TopK = 5,
+        kind: Kind | None = None,
+        sender: Sender = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
     ) -> SearchOutput:
-        a = answerer()
-        res = a.search.search(
-            _check(query), top_k=max(1, min(top_k, 50)), filters=Filters(kind=[kind] if kind else None, sender=sender)
-        )
+        if date_from and date_to and date_from > date_to:  # as SearchFilters refuses it over HTTP
+            detail = {"loc": ["date_from"], "msg": "date_from is after date_to", "type": "value_error"}
+            raise _InvalidArguments("date_from is after date_to", [detail])
+        filters = Filters(kind=[kind] if kind else None, sender=sender, date_from=date_from, date_to=date_to)
+        res = answerer().search.search(checked(query), top_k=top_k, filters=filters)
         return SearchOutput(
             query=res.query, results=[SearchHit.model_validate(hit_dict(h)) for h in res.hits], reason=res.reason
         )
 
-    @server.tool(
-        description="Answer a question with the best sentence (or the document fact: who signed, when) and its "
-        "citation and confidence; answer is null when no answer is likely right, and `candidates` then holds "
-        "the sentences where it probably is."
-    )
-    def ask(question: str, top_k: int = 5) -> AskOutput:
-        res = answerer().ask(_check(question), top_k=max(1, min(top_k, 50)))
+    def ask(
+        question: Annotated[Text, Field(description="A question in Dutch or English")],
+        top_k: Annotated[TopK, Field(description="Passages to look for the answer in")] = 5,
+    ) -> AskOutput:
+        res = answerer().ask(checked(question), top_k=top_k)
         return AskOutput.model_validate(ask_dict(res))
 
-    @server.tool(
-        description="Evidence sentences for or against a claim, with citations; status no_evidence when "
-        "nothing relevant is found. It does not judge truth."
-    )
-    def factcheck(claim: str, top_k: int = 5) -> FactCheckOutput:
-        res = answerer().factcheck(_check(claim), top_k=max(1, min(top_k, 20)))
+    def factcheck(
+        claim: Annotated[Text, Field(description="A statement to find evidence for or against")],
+        top_k: EvidenceK = 5,
+    ) -> FactCheckOutput:
+        res = answerer().factcheck(checked(claim), top_k=top_k)
         return FactCheckOutput(
             claim=res.claim,
             status="evidence_found" if res.status == "evidence_found" else "no_evidence",
@@ -97,4 +167,29 @@ def build_mcp(answerer: Callable[[], Answerer]) -> MCPServer:
             reason=res.reason,
         )
 
-    return server
+    tools = [
+        Tool.from_function(
+            search,
+            description="Find the passages most relevant to a query, with exact sources; filter by kind, "
+            "sender and document date (YYYY-MM-DD).",
+        ),
+        Tool.from_function(
+            ask,
+            description="Answer a question with the best sentence (or the document fact: who signed, when) and "
+            "its citation and confidence; answer is null when no answer is likely right, and `candidates` then "
+            "holds the sentences where it probably is.",
+        ),
+        Tool.from_function(
+            factcheck,
+            description="Evidence sentences for or against a claim, with citations; status no_evidence when "
+            "nothing relevant is found. It does not judge truth.",
+        ),
+    ]
+    return _Server(
+        tools,
+        name="qa-service",
+        version=__version__,
+        instructions="Search the Dutch cabinet-formation letters (2025) and the D66-VVD-CDA coalition agreement. "
+        "Every result carries its exact source. Questions may be Dutch or English. A refused call answers "
+        'with {"error": {"code", "message", "details"}}, as the HTTP API does.',
+    )

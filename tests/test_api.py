@@ -142,7 +142,10 @@ BAD_BODIES = [
     (b'{"query": "x", "top_k": "five"}', 422, "validation_error"),
     (b"[]", 422, "validation_error"),
     (b"{bad json", 400, "invalid_json"),
-    (b'{"query": "\xff\xfe"}', 400, None),
+    (b'{"query": "\xff\xfe"}', 400, "invalid_json"),
+    ('{"query": "café"}'.encode("latin-1"), 400, "invalid_json"),  # not UTF-8
+    (b"[" * 5000 + b"]" * 5000, 400, "invalid_json"),  # nested deeper than any parser follows
+    (b'{"query": ' * 5000 + b'"x"' + b"}" * 5000, 400, "invalid_json"),
     (b"", 422, None),
 ]
 
@@ -189,3 +192,60 @@ def test_real_server_search_and_bad_input(server: str) -> None:
             )
         assert_envelope(c.post("/v1/search", json={"query": "x" * 100_000}), 413)
         assert c.get("/openapi.json").status_code == 200 and c.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask", "/v1/factcheck", "/v1/vector_stores/default/search"])
+@pytest.mark.parametrize("ctype", ["text/plain", "application/xml", "application/x-www-form-urlencoded", None])
+def test_json_endpoints_refuse_other_media_types(client: TestClient, path: str, ctype: str | None) -> None:
+    """A body not sent as JSON is a 415, as on /v1/documents, not a schema error about a "dictionary"."""
+    headers = {"content-type": ctype} if ctype else {}
+    r = client.post(path, content=b'{"query": "zorg"}', headers=headers)
+    assert_envelope(r, 415, "unsupported_media_type")  # type: ignore[arg-type]
+    assert "application/json" in r.json()["error"]["message"]
+
+
+def test_json_endpoints_take_json_media_types(client: TestClient) -> None:
+    for ctype in ("application/json", "application/json; charset=utf-8", "application/vnd.api+json"):
+        r = client.post("/v1/search", content=b'{"query": "zorg", "min_score": -1}', headers={"content-type": ctype})
+        assert r.status_code == 200 and r.json()["results"], (ctype, r.text)
+    # no body at all: the schema says what is missing
+    assert_envelope(client.post("/v1/search"), 422, "validation_error")  # type: ignore[arg-type]
+
+
+def test_document_list_validates_kind_as_search_does(client: TestClient) -> None:
+    r = client.get("/v1/documents", params={"kind": "email"})
+    assert_envelope(r, 422, "validation_error")  # type: ignore[arg-type]
+    assert r.json()["error"]["details"][0]["loc"] == ["query", "kind"]
+    search = client.post("/v1/search", json={"query": "zorg", "filters": {"kind": "email"}})
+    assert_envelope(search, 422, "validation_error")  # type: ignore[arg-type]
+    assert client.get("/v1/documents", params={"kind": "reply"}).json()["total"] > 0
+
+
+def test_probes_answer_head(client: TestClient) -> None:
+    for path in ("/healthz", "/readyz", "/"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == 200 == get.status_code, (path, head.text)
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_head_before_the_index_is_loaded_is_503(tmp_path: Path) -> None:
+    s = Settings(index_dir=tmp_path / "none", encoder="hashing", _env_file=None, log_level="WARNING")  # type: ignore[call-arg]
+    with TestClient(create_app(s)) as c:
+        assert c.head("/readyz").status_code == 503 and c.head("/healthz").status_code == 200
+
+
+def test_vector_store_date_filter_says_it_takes_an_iso_date(client: TestClient) -> None:
+    path = "/v1/vector_stores/default/search"
+    r = client.post(path, json={"query": "zorg", "filters": {"type": "gt", "key": "date", "value": 1733000000}})
+    assert_envelope(r, 400, "invalid_query")  # type: ignore[arg-type]
+    assert "ISO date string" in r.json()["error"]["message"]
+    ok = client.post(path, json={"query": "zorg", "filters": {"type": "gt", "key": "date", "value": "2025-12-01"}})
+    assert ok.status_code == 200 and all(d["attributes"]["date"] > "2025-12-01" for d in ok.json()["data"])
+
+
+def test_real_server_answers_head_and_415(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as c:
+        assert c.head("/readyz").status_code == 200 and c.head("/healthz").status_code == 200
+        assert c.head("/").status_code == 200
+        r = c.post("/v1/search", content=b'{"query": "zorg"}', headers={"content-type": "text/plain"})
+        assert_envelope(r, 415, "unsupported_media_type")

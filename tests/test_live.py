@@ -366,3 +366,52 @@ def test_writer_killed_mid_update_leaves_a_servable_index(index_copy: Path, tmp_
     # The next start serves, and the next write cleans up what the killed writers left.
     apply_changes(index_copy, HashingEncoder(), ChunkingSettings(), tmp_path / "cache", remove=set())
     assert not list((index_copy / "versions").glob(".tmp-*"))
+
+
+def test_too_little_text_is_not_called_empty(client: TestClient) -> None:
+    r = client.post("/v1/documents", json={"text": "Geachte heer, x."}, headers=AUTH)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "empty_document", r.text
+    message = r.json()["error"]["message"]
+    assert "too little text" in message and "empty" not in message and "scan" not in message
+    r = client.post("/v1/documents", files={"file": ("leeg.txt", b" \n ")}, headers=AUTH)
+    assert r.status_code == 422 and "no text to index" in r.json()["error"]["message"]
+
+
+def _nature_letter(org: str, figure: int) -> str:
+    return "\n".join(
+        [
+            f"Stichting {org}",
+            "",
+            "Assen, 4 december 2025",
+            "",
+            "Betreft: Natuurgebied in Drenthe",
+            "",
+            "Geachte heer Van Haersma Buma,",
+            "",
+            f"Wij vragen het nieuwe kabinet om het natuurgebied in Drenthe uit te breiden tot {figure} vierkante "
+            "kilometer. De heide en de venen hebben meer ruimte nodig om droogte en stikstof te doorstaan, en de "
+            "boeren in het gebied verdienen een eerlijke vergoeding voor de grond die zij daarvoor afstaan.",
+            "",
+            "Met vriendelijke groet,",
+            "",
+            "Jan de Vries",
+            f"Voorzitter Stichting {org}",
+        ]
+    )
+
+
+def test_near_duplicates_with_another_figure_are_not_folded(client: TestClient) -> None:
+    """Letters that differ only in "400" or "500 vierkante kilometer" are two hits; the same figure folds."""
+    ids = {}
+    for org, figure in (("Heidebehoud", 400), ("Venenfonds", 500), ("Drentse Natuur", 400)):
+        r = client.post("/v1/documents", json={"text": _nature_letter(org, figure)}, headers=AUTH)
+        assert r.status_code == 201, r.text
+        ids[r.json()["documents"][0]] = figure
+    q = {"query": "natuurgebied in Drenthe uitbreiden vierkante kilometer heide venen", "top_k": 5, "min_score": -1}
+    hits = [h for h in client.post("/v1/search", json=q).json()["results"] if h["document"]["id"] in ids]
+    shown = {ids[h["document"]["id"]] for h in hits}
+    assert shown == {400, 500}, [h["document"]["sender"] for h in hits]
+    folded = [d["document"]["id"] for h in hits for d in h["duplicates"]]
+    assert len(folded) == 1 and ids[folded[0]] == 400
+    for h in hits:
+        assert all(ids.get(d["document"]["id"]) == ids[h["document"]["id"]] for d in h["duplicates"])

@@ -95,6 +95,9 @@ def test_every_operation_has_examples_that_match_its_schemas(spec: dict[str, Any
                     validate(spec, media["schema"], ex["value"])
         ok = [c for c, r in op["responses"].items() if c.startswith("2")]
         assert ok, (method, path)
+        if method == "head":  # the GET answer's status and headers, never a body
+            assert all("content" not in r for r in op["responses"].values()), path
+            continue
         for code in ok:
             media = op["responses"][code]["content"]["application/json"]
             assert "example" in media, (method, path, code)
@@ -110,6 +113,9 @@ def test_the_request_examples_work_as_they_are(client: TestClient, spec: dict[st
         for ex in bodies.values() or [None]:
             r = client.request(method.upper(), concrete(path, op), json=None if ex is None else ex["value"])
             assert r.status_code == 200, (method, path, r.text)
+            if method == "head":
+                assert r.content == b"", path
+                continue
             validate(spec, op["responses"]["200"]["content"]["application/json"]["schema"], r.json())
 
 
@@ -126,6 +132,25 @@ def test_the_request_examples_work_as_they_are(client: TestClient, spec: dict[st
 def test_values_of_another_type_than_declared_are_refused(client: TestClient, body: dict[str, Any]) -> None:
     r = client.post("/v1/search", json=body)
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
+
+
+def test_json_operations_document_their_415(spec: dict[str, Any]) -> None:
+    for path in ("/v1/search", "/v1/ask", "/v1/factcheck", "/v1/vector_stores/{vector_store_id}/search"):
+        assert "415" in spec["paths"][path]["post"]["responses"], path
+
+
+def test_probes_are_documented_for_head(spec: dict[str, Any]) -> None:
+    assert spec["paths"]["/healthz"]["head"]["operationId"] == "healthz_head"
+    assert set(spec["paths"]["/readyz"]["head"]["responses"]) == {"200", "503"}
+
+
+def test_an_unparsable_multipart_body_has_a_documented_code(client: TestClient) -> None:
+    auth = {"x-api-key": KEY}
+    r = client.post("/v1/documents", content=b"--x\r\n", headers={**auth, "content-type": "multipart/form-data"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_multipart", r.text
+    assert "boundary" in r.json()["error"]["message"]
+    readme = (PACKAGE_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`invalid_multipart` (400" in readme
 
 
 def test_upload_errors_are_answered_like_other_validation_errors(client: TestClient) -> None:
@@ -168,7 +193,7 @@ def server(hashing_index: Path, tmp_path: Path) -> Iterator[str]:
 def test_schemathesis_finds_no_failure(server: str, tmp_path: Path) -> None:
     """Every check but positive-data acceptance, a fixed seed, at most 10 generated cases per operation and phase."""
     summary = api_contract.run_schemathesis(server, KEY, max_examples=10, seed=1, report=tmp_path / "st.json")
-    assert summary["operations"] == 12 and summary["cases"] >= 500, summary
+    assert summary["operations"] == 14 and summary["cases"] >= 500, summary
     assert summary["failures"] == [] and summary["errors"] == [], Path(summary["output"]).read_text()[-5000:]
     assert summary["exit_code"] == 0 and set(summary["phases"].values()) == {"success"}, summary
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -90,3 +91,28 @@ def test_language_bias_lowers_texts_in_the_query_language_for_ranking_only(hashi
     h1 = biased.search(q, top_k=50, min_score=-1).hits
     raw = {h.row: h.dense for h in h0}
     assert all(h.dense == pytest.approx(raw[h.row]) for h in h1 if h.row in raw)
+
+
+def test_folding_keeps_passages_with_another_figure(svc: SearchService) -> None:
+    from qa_service.retrieval import ranking
+
+    text = "Wij vragen het kabinet om het natuurgebied uit te breiden tot {} vierkante kilometer, met heide en venen."
+    hit = svc.search("natuurgebied", top_k=1, min_score=-1).hits[0]
+    kept = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text.format(400)))
+    other_doc = dataclasses.replace(hit.document, id="another-document")
+    same = dataclasses.replace(hit.passage, text=text.format(400))
+    differs = dataclasses.replace(hit.passage, text=text.format(500))
+    assert ranking.duplicate_of(same, other_doc, [kept], 0.6) is kept
+    assert ranking.duplicate_of(differs, other_doc, [kept], 0.6) is None
+    # a figure the kept hit also shows hides nothing
+    both = dataclasses.replace(kept, passage=dataclasses.replace(hit.passage, text=text.format(400) + " Niet 500."))
+    assert ranking.duplicate_of(same, other_doc, [both], 0.6) is both
+    assert ranking.numbers("1.000 en 2,5 en 1.000 op 12-3") == {"1.000": 2, "2,5": 1, "12": 1, "3": 1}
+
+
+def test_empty_reason_speaks_of_the_mode() -> None:
+    from qa_service.retrieval.ranking import empty_reason
+
+    assert "terms" in empty_reason("keyword", 0, -1.0, 0.8) and "cosine" not in empty_reason("keyword", 0, -1.0, 0.8)
+    assert "dense cosine 0.500 < threshold 0.80" in empty_reason("keyword", 3, 0.5, 0.8)
+    assert "dense cosine 0.000 < threshold 0.80" in empty_reason("hybrid", 0, -1.0, 0.8)

@@ -21,10 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
-from qa_service.api import errors, examples, openai_compat, routes, writes
+from qa_service.api import errors, examples, openai_compat, ops, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
+from qa_service.errors import IndexNotReady
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.load_error = None
     app.state.watcher = None
     errors.install(app)
+    app.include_router(ops.router)
     app.include_router(routes.router)
     app.include_router(openai_compat.router)
     app.include_router(writes.router)
@@ -193,12 +195,12 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     def current_answerer() -> Answerer:
         if app.state.service is None:
-            raise RuntimeError("the index is not loaded yet")
+            raise IndexNotReady("the index is still loading, or failed to load (see /readyz)")
         answerer: Answerer = app.state.answerer
         return answerer
 
     # MCP over streamable HTTP; stateless, so any worker can answer any request.
-    mcp = build_mcp(current_answerer)
+    mcp = build_mcp(current_answerer, settings.max_query_chars)
     hosts = settings.mcp_allowed_hosts
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection="*" not in hosts, allowed_hosts=hosts, allowed_origins=settings.cors_origins
@@ -232,7 +234,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     web = Path(__file__).resolve().parent.parent / "web"
     app.mount("/static", StaticFiles(directory=web), name="static")
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def page() -> FileResponse:
         """The staff web page (no CDN: everything it loads comes from this service)."""
         return FileResponse(web / "index.html", media_type="text/html")

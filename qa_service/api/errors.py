@@ -18,6 +18,7 @@ from qa_service.errors import (
     IndexMismatch,
     IndexNotFound,
     IndexNotReady,
+    InvalidMultipart,
     InvalidQuery,
     NotFound,
     QAServiceError,
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 STATUS: dict[type[QAServiceError], int] = {
     InvalidQuery: 400,
+    InvalidMultipart: 400,
     NotFound: 404,
     IndexNotFound: 503,
     IndexMismatch: 503,
@@ -80,7 +82,7 @@ def allowed_methods(request: Request) -> list[str]:
     return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
-def _clean(errors: list[Any]) -> list[dict[str, Any]]:
+def clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Validation errors without the raw input echo (it may be 100 KB or not UTF-8)."""
     out = []
     for e in errors:
@@ -98,7 +100,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errs = _clean(list(exc.errors()))
+        errs = clean_errors(list(exc.errors()))
         if any(e["type"] == "json_invalid" for e in errs):
             return envelope(400, "invalid_json", "request body is not valid JSON (UTF-8)", errs)
         return envelope(422, "validation_error", "request does not match the schema", errs)
@@ -114,6 +116,12 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allow)
             message = f"{request.method} is not allowed on {request.url.path}; allowed: {headers['Allow']}"
             return envelope(405, code, message, {"allow": allow}, headers)
+        if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeDecodeError, RecursionError)):
+            # FastAPI reports a JSON body it could not decode (not UTF-8, nested too deeply) as a bare
+            # 400 "error parsing the body"; it is malformed JSON like any other, so it gets the same code.
+            why = "is not UTF-8" if isinstance(exc.__cause__, UnicodeDecodeError) else "is nested too deeply"
+            details = [{"loc": ["body"], "msg": f"the body {why}", "type": "json_invalid"}]
+            return envelope(400, "invalid_json", f"request body is not valid JSON: it {why}", details)
         return envelope(exc.status_code, code, str(exc.detail), None, headers)
 
     @app.exception_handler(Exception)

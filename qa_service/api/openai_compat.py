@@ -15,7 +15,8 @@ from fastapi import APIRouter, Body, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from qa_service.api import examples
-from qa_service.api.routes import ERRORS, ServiceDep, check_length
+from qa_service.api.media import UNSUPPORTED
+from qa_service.api.routes import ERRORS, JSON_BODY, ServiceDep, check_length
 from qa_service.api.schemas import Int, Number
 from qa_service.errors import InvalidQuery, NotFound
 from qa_service.search import Filters
@@ -94,11 +95,19 @@ def _apply(f: Comparison | Compound, out: Filters) -> None:
         else:
             raise InvalidQuery(f"filter on {key!r} supports `eq` (and `in` for kind) with string values")
         return
-    if key == "date" and isinstance(val, str) and op in ("gt", "gte", "lt", "lte", "eq"):
+    if key == "date":
+        if op not in ("gt", "gte", "lt", "lte", "eq"):
+            raise InvalidQuery(f"filter on 'date' supports gt, gte, lt, lte and eq, not {op!r}")
+        if not isinstance(val, str):
+            # OpenAI's own stores compare Unix timestamps; this one compares calendar days.
+            raise InvalidQuery(
+                'date comparisons take an ISO date string as value (YYYY-MM-DD, e.g. "2025-12-01"); '
+                "Unix timestamps are not supported"
+            )
         try:
             day = dt.date.fromisoformat(val)
         except ValueError:
-            raise InvalidQuery(f"date filter value {val!r} is not an ISO date") from None
+            raise InvalidQuery(f"date filter value {val!r} is not an ISO date (YYYY-MM-DD)") from None
         if op in ("gt", "gte", "eq"):
             out.date_from = day + dt.timedelta(days=1) if op == "gt" else day
         if op in ("lt", "lte", "eq"):
@@ -111,6 +120,8 @@ def _apply(f: Comparison | Compound, out: Filters) -> None:
     "/v1/vector_stores/{vector_store_id}/search",
     operation_id="vector_store_search",
     response_model=VectorStorePage,
+    dependencies=JSON_BODY,
+    responses=UNSUPPORTED,
 )
 def vector_store_search(
     vector_store_id: Annotated[

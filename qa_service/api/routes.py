@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from qa_service.answer import Answerer
 from qa_service.api import examples
+from qa_service.api.media import UNSUPPORTED, require_json
 from qa_service.api.schemas import (
     AskRequest,
     AskResponse,
@@ -21,6 +19,7 @@ from qa_service.api.schemas import (
     ErrorBody,
     FactCheckRequest,
     FactCheckResponse,
+    Kind,
     PassageOut,
     SearchFilters,
     SearchRequest,
@@ -42,6 +41,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "The index is not loaded (yet)"},
 }
 router = APIRouter(responses=ERRORS)
+# A JSON endpoint answers 415 to another body type, before its schema is checked.
+JSON_BODY = [Depends(require_json)]
 
 DocId = Annotated[
     str,
@@ -104,62 +105,13 @@ def check_length(request: Request, text: str) -> None:
         raise InvalidQuery(f"text is longer than {limit} characters")
 
 
-class Health(BaseModel):
-    status: Literal["ok"]
-
-
-class Readiness(BaseModel):
-    status: Literal["ready"]
-    worker: int = Field(description="Process id of the worker that answered")
-    version: str = Field(description="Index version this worker serves")
-    built_at: str
-    model: str = Field(description="Encoder the index was built with")
-    documents: int
-    passages: int
-
-
-@router.get("/healthz", tags=["ops"], operation_id="healthz", response_model=Health)
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok"}
-
-
-@router.get("/readyz", tags=["ops"], operation_id="readyz", response_model=Readiness)
-def readyz(request: Request) -> JSONResponse:
-    """Readiness: 503 until the index is loaded; then its counts, model and build time.
-
-    `worker` (the process id) lets an operator or a test see each of several workers get ready.
-    """
-    try:
-        svc = get_service(request)
-    except IndexNotReady as e:
-        return JSONResponse(
-            {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
-        )
-    try:
-        i = svc.info()
-    except QAServiceError as e:  # the database went away after start-up
-        return JSONResponse(
-            {"error": {"code": e.code, "message": e.message, "details": {"worker": os.getpid()}}}, status_code=503
-        )
-    return JSONResponse(
-        {
-            "status": "ready",
-            "worker": os.getpid(),
-            "version": i.version,
-            "built_at": i.built_at,
-            "model": i.encoder,
-            "documents": i.documents,
-            "passages": i.passages,
-        }
-    )
-
-
 @router.post(
     "/v1/search",
     response_model=SearchResponse,
     tags=["search"],
     operation_id="search",
+    dependencies=JSON_BODY,
+    responses=UNSUPPORTED,
 )
 def search(
     body: Annotated[SearchRequest, Body(openapi_examples=examples.SEARCH_REQUESTS)], svc: ServiceDep, request: Request
@@ -189,6 +141,8 @@ def search(
     response_model=AskResponse,
     tags=["answers"],
     operation_id="ask",
+    dependencies=JSON_BODY,
+    responses=UNSUPPORTED,
 )
 def ask(
     body: Annotated[AskRequest, Body(openapi_examples=examples.ASK_REQUESTS)], answerer: AnswererDep, request: Request
@@ -207,6 +161,8 @@ def ask(
     response_model=FactCheckResponse,
     tags=["answers"],
     operation_id="factcheck",
+    dependencies=JSON_BODY,
+    responses=UNSUPPORTED,
 )
 def factcheck(
     body: Annotated[FactCheckRequest, Body(openapi_examples=examples.FACTCHECK_REQUESTS)],
@@ -238,7 +194,7 @@ def factcheck(
 )
 def list_documents(
     svc: ServiceDep,
-    kind: Annotated[str | None, Query(max_length=40, description="Only this kind", examples=["letter"])] = None,
+    kind: Annotated[Kind | None, Query(description="Only this kind", examples=["letter"])] = None,
     sender: Annotated[
         str | None, Query(max_length=200, description="Case-insensitive substring of the sender", examples=["NVZ"])
     ] = None,

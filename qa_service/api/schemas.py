@@ -10,6 +10,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic import Strict as StrictType
 
 Kind = Literal["letter", "attachment", "reply", "agreement_section"]
+# Largest top_k of a search or question, and of a fact check (the MCP tools share them).
+MAX_TOP_K = 50
+MAX_FACTCHECK_TOP_K = 20
 
 
 def _non_blank(v: str) -> str:
@@ -74,7 +77,7 @@ class SearchFilters(Strict):
 
 class SearchRequest(Strict):
     query: NonBlank = Field(..., min_length=1, description="Question, claim or keywords, in Dutch or English")
-    top_k: Int = Field(5, ge=1, le=50, description="Passages to return at most")
+    top_k: Int = Field(5, ge=1, le=MAX_TOP_K, description="Passages to return at most")
     mode: Literal["hybrid", "semantic", "keyword"] = Field(
         "hybrid", description="`hybrid` (vectors + BM25), `semantic` (vectors only) or `keyword` (BM25 only)"
     )
@@ -200,13 +203,15 @@ class ErrorBody(BaseModel):
 
 class AskRequest(Strict):
     question: NonBlank = Field(..., min_length=1, description="A question in Dutch or English")
-    top_k: Int = Field(5, ge=1, le=50, description="Passages to look for the answer in, and to return as support")
+    top_k: Int = Field(
+        5, ge=1, le=MAX_TOP_K, description="Passages to look for the answer in, and to return as support"
+    )
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
 
 class FactCheckRequest(Strict):
     claim: NonBlank = Field(..., min_length=1, description="A statement to find evidence for or against")
-    top_k: Int = Field(5, ge=1, le=20, description="Evidence sentences to return at most")
+    top_k: Int = Field(5, ge=1, le=MAX_FACTCHECK_TOP_K, description="Evidence sentences to return at most")
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
 

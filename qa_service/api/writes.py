@@ -15,9 +15,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from qa_service.api import examples
+from qa_service.api.media import is_json, media_type
 from qa_service.api.routes import ERRORS, DocId
 from qa_service.api.schemas import IsoDate
-from qa_service.errors import TooLarge, Unauthorized, WritesDisabled
+from qa_service.errors import InvalidMultipart, TooLarge, Unauthorized, WritesDisabled
 from qa_service.ingest import extract_text
 from qa_service.service import apply_changes
 from qa_service.store.live import Change
@@ -28,6 +29,7 @@ router = APIRouter(
         401: {**ERRORS[400], "description": "No or a wrong API key"},
         403: {**ERRORS[400], "description": "Writes are disabled: the service has no API key configured"},
         415: {**ERRORS[400], "description": "Unsupported body type, or a file that is not what its extension says"},
+        400: {**ERRORS[400], "description": "Invalid JSON, or a multipart body that cannot be parsed"},
     },
     tags=["write"],
 )
@@ -107,11 +109,13 @@ def _invalid(e: ValidationError) -> RequestValidationError:
 async def _read_upload(request: Request) -> tuple[str, bytes, dict[str, Any]]:
     """(file name, bytes, metadata) from a multipart upload or a JSON body."""
     settings = request.app.state.settings
-    ctype = request.headers.get("content-type", "")
-    media = ctype.split(";")[0].strip().lower()
+    media = media_type(request.headers)
     if media == "multipart/form-data":
-        # The context closes the spooled upload files, whatever happens below.
-        async with request.form(max_files=1, max_fields=10) as form:
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except HTTPException as e:  # Starlette's answer to a body it cannot split (no boundary, bad framing)
+            raise InvalidMultipart(f"the multipart/form-data body cannot be read: {e.detail}") from None
+        try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise RequestValidationError(
@@ -121,6 +125,8 @@ async def _read_upload(request: Request) -> tuple[str, bytes, dict[str, Any]]:
             data = await upload.read(settings.max_upload_bytes + 1)
             # An empty form field counts as not given (HTML forms and curl -F send empty fields).
             fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str) and v}
+        finally:
+            await form.close()  # the spooled upload files, whatever happened above
         if len(data) > settings.max_upload_bytes:
             raise TooLarge(f"file exceeds {settings.max_upload_bytes} bytes")
         try:
@@ -128,7 +134,7 @@ async def _read_upload(request: Request) -> tuple[str, bytes, dict[str, Any]]:
         except ValidationError as e:
             raise _invalid(e) from None
         return filename, data, form_meta.model_dump(mode="json", exclude_none=True)
-    if media == "application/json":
+    if is_json(media):
         try:
             body = TextDocument.model_validate_json(await request.body())
         except ValidationError as e:

@@ -4,6 +4,7 @@ near-duplicates. Takes candidates (rows with scores) and the little it needs abo
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ from qa_service.retrieval.terms import sender_words
 from qa_service.retrieval.types import Hit, Mode, Owner
 
 _TOKEN_RE = re.compile(r"\w+")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def keyword_weight(mode: Mode, weight: float, coverage: float, english: bool) -> float:
@@ -96,18 +98,46 @@ def shingles(text: str) -> frozenset[int]:
     return frozenset(hash(tuple(words[i : i + 5])) for i in range(len(words) - 4))
 
 
+@lru_cache(maxsize=65536)
+def numbers(text: str) -> Counter[str]:
+    """The passage's figures (digit runs, "1.000" and "2,5" as one), each as often as it occurs."""
+    return Counter(_NUMBER_RE.findall(text))
+
+
 def duplicate_of(passage: Passage, document: Document, hits: list[Hit], overlap: float) -> Hit | None:
     """The kept hit of another document that says (nearly) what `passage` says, if any.
 
     Near-duplicate: the share of the shorter passage's word 5-grams found in the other is at
-    least `overlap`. Passages of one document overlap by design (a sentence carried over at a
-    split) and are kept apart by the per-document cap instead.
+    least `overlap`, and every figure of `passage` is in the kept hit as often. Two letters that
+    differ in one number ("400" or "500 vierkante kilometer") share nearly all their 5-grams,
+    but folding one would hide the other figure. Passages of one document overlap by design (a
+    sentence carried over at a split) and are kept apart by the per-document cap instead.
     """
     a = shingles(passage.text)
     if not a or overlap > 1.0:
         return None
+    figures = numbers(passage.text)
     for h in hits:
         b = shingles(h.passage.text)
         if b and h.document.id != document.id and len(a & b) >= overlap * min(len(a), len(b)):
-            return h
+            if figures <= numbers(h.passage.text):
+                return h
     return None
+
+
+def empty_reason(mode: Mode, candidates: int, best_dense: float, threshold: float) -> str:
+    """Why a search returned no hit, in the terms of its mode.
+
+    Args:
+        mode: the search mode.
+        candidates: passages the legs put forward (for `keyword`, those holding a query term).
+        best_dense: best dense cosine among the candidates looked at (-1.0 when none were).
+        threshold: the dense-cosine threshold a hit must reach.
+    """
+    if mode == "keyword" and candidates == 0:
+        # No cosine was computed at all, so a "best dense cosine 0.000" would point at the wrong cause.
+        return "no passage contains any of the query's terms (keyword mode matches words, not meaning)"
+    return (
+        f"no passage is similar enough to the query (best dense cosine {max(best_dense, 0.0):.3f} "
+        f"< threshold {threshold:.2f})"
+    )
