@@ -171,12 +171,7 @@ class SearchService:
         if kw is not None and hits:
             for h, s in zip(hits, kw.scores_of([h.row for h in hits]), strict=True):
                 h.keyword = s
-        reason = None
-        if not hits:
-            reason = (
-                f"no passage is similar enough to the query (best dense cosine "
-                f"{max(best_dense, 0.0):.3f} < threshold {threshold:.2f})"
-            )
+        reason = None if hits else ranking.empty_reason(mode, len(fused), best_dense, threshold)
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
         return SearchResult(query, mode, hits, took, reason, qvec, {"keyword_weight": w_kw})

@@ -377,6 +377,16 @@ def test_too_little_text_is_not_called_empty(client: TestClient) -> None:
     assert r.status_code == 422 and "no text to index" in r.json()["error"]["message"]
 
 
+def test_a_letter_without_a_paragraph_of_content_is_refused(client: TestClient, index_copy: Path) -> None:
+    """A salutation and a signature would be stored and listed but never found."""
+    version = current_version(index_copy)
+    text = "Geachte heer Van Haersma Buma,\n\nMet vriendelijke groet,\n\nJan Jansen\nDirecteur Stichting Test"
+    r = client.post("/v1/documents", json={"text": text, "name": "kaal.txt"}, headers=AUTH)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "empty_document", r.text
+    assert "no paragraph of content" in r.json()["error"]["message"]
+    assert current_version(index_copy) == version
+
+
 def _nature_letter(org: str, figure: int) -> str:
     return "\n".join(
         [

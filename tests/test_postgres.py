@@ -197,6 +197,10 @@ def test_add_through_one_node_search_and_delete_through_the_other(two_nodes: tup
     assert httpx.get(f"{a}/v1/documents/{doc_id}", timeout=10).status_code == 404
     ready = [httpx.get(x + "/readyz", timeout=10).json() for x in (a, b)]
     assert ready[0]["version"] == ready[1]["version"] and ready[0]["documents"] == ready[1]["documents"]
+    bare = "Geachte heer Van Haersma Buma,\n\nMet vriendelijke groet,\n\nJan Jansen\nDirecteur Stichting Test"
+    r = httpx.post(a + "/v1/documents", json={"text": bare, "name": "kaal.txt"}, headers=AUTH, timeout=60)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "empty_document", r.text
+    assert httpx.get(a + "/readyz", timeout=10).json()["documents"] == ready[0]["documents"]
 
 
 def test_fifty_writes_with_readers_on_both_nodes(two_nodes: tuple[str, str]) -> None:

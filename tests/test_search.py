@@ -58,6 +58,11 @@ def test_blank_query(svc: SearchService) -> None:
         svc.search("   ")
 
 
+def test_a_keyword_search_that_matches_no_term_says_so(svc: SearchService) -> None:
+    res = svc.search("xyzzyplugh", mode="keyword")
+    assert res.hits == [] and res.reason and "terms" in res.reason and "cosine" not in res.reason
+
+
 def test_highlight_points_into_the_document(svc: SearchService) -> None:
     h = svc.search("minimumleeftijd sekswerk", top_k=1, min_score=-1).hits[0]
     assert h.highlight is not None

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from qa_service.chunking import ChunkingSettings, chunk_documents
+from qa_service.chunking import ChunkingSettings, Passage, chunk_documents
 from qa_service.corpus import Document
 from qa_service.corpus.loader import parse_text
 from qa_service.encoders import Encoder
-from qa_service.errors import IndexMismatch, NotFound
+from qa_service.errors import EmptyDocument, IndexMismatch, NotFound
 from qa_service.store.index import (
     LoadedIndex,
     _atomic_write,
@@ -82,6 +82,16 @@ def documents_from_text(text: str, source_file: str, meta: dict[str, Any]) -> li
             d.title = ""
             d.finalize()
     return docs
+
+
+def require_content(name: str, passages: list[Passage]) -> None:
+    """Refuse an upload that would be indexed without a passage of content.
+
+    A text of a salutation and a signature parses as a letter whose body is empty: stored, it
+    would be listed but never found, which reads as a broken search.
+    """
+    if not any(p.role != "envelope" for p in passages):
+        raise EmptyDocument(f"{name} has no paragraph of content to index (only a letterhead, salutation or signature)")
 
 
 def safe_name(name: str) -> str:
@@ -151,7 +161,10 @@ def apply_changes(
         if clash:
             raise IndexMismatch(f"document id {sorted(clash)[0]!r} already exists")
         passages = [p for p in live.passages if p.doc_id not in remove]
-        passages += chunk_documents(new_docs, _cached_counter(encoder), chunking)
+        added = chunk_documents(new_docs, _cached_counter(encoder), chunking)
+        if add_text is not None:
+            require_content(add_text[0], added)
+        passages += added
         known = _known_vectors(live, chunking)
         if before_commit is not None:
             before_commit()

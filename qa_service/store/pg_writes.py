@@ -24,7 +24,7 @@ from qa_service.corpus import Document, load_corpus
 from qa_service.encoders import Encoder
 from qa_service.errors import IndexMismatch, IndexNotFound, NotFound
 from qa_service.store import pg_rows, pg_schema
-from qa_service.store.live import Change, documents_from_text, safe_name
+from qa_service.store.live import Change, documents_from_text, require_content, safe_name
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +183,7 @@ def apply_changes(
         meta = {**{k: v for k, v in given.items() if v}, "source_file": source_file, "original_name": name}
         new_docs = documents_from_text(text, source_file, meta)
         prep = pg_rows.prepare(new_docs, encoder, chunking, cache_dir)  # before the lock: the slow part
+        require_content(name, prep.passages)
     with pg_schema.guard(), pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_schema.WRITE_LOCK])
         vtype, _ = _check(conn, encoder, chunking)
