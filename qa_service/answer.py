@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa_service.confidence import ANSWER_THRESHOLD, Features, confidence, has_entity, missing_names
+from qa_service.confidence import ANSWER_THRESHOLD, LOOKUP_SENTENCE, Features, confidence, has_entity, missing_names
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import dutch_date
 from qa_service.errors import InvalidQuery
@@ -174,11 +174,15 @@ class Answerer:
             raise InvalidQuery("question is empty: it has no words")
         q = classify(question)
         res = self.search.search(question, top_k=top_k, filters=filters)
+        book = self.facts()
         if not res.hits:
+            # A lookup that names its letter ("de brief met kenmerk 202500736") needs no passage.
+            fact = self._fact(q, [], book, filters) if q.is_lookup else None
+            if fact is not None and (fact.confidence or 0.0) >= self.fact_threshold:
+                return Answer(question, fact, [], None, _ms(t0), [], fact.confidence)
             return Answer(question, None, [], res.reason, _ms(t0))
         qvec = res.query_vector
         assert qvec is not None
-        book = self.facts()
         named_docs = book.named(question)
         named = {_sender_of(d, self._doc) for _, d in named_docs} - {""}
         content = [h for h in res.hits if h.passage.role != "envelope"]
@@ -201,18 +205,31 @@ class Answerer:
         ]
         fact = self._fact(q, res.hits, book, filters) if q.is_lookup else None
         if fact is not None and (fact.confidence or 0.0) >= self.fact_threshold:
-            others = _bounded([c for c in candidates if c.passage_id != fact.passage_id], fact.confidence)
+            others = _bounded([c for c in candidates if c.passage_id != fact.passage_id], fact.confidence, False)
             return Answer(question, fact, res.hits, None, _ms(t0), others, fact.confidence)
         best = ranked[0] if ranked else None
         best_conf = best.confidence if best else None
+        if q.is_lookup:
+            # A sentence of the text is never the answer to a lookup (LOOKUP_SENTENCE).
+            best_conf = None if best_conf is None else min(best_conf, LOOKUP_SENTENCE)
+            reason = (
+                "no document fact answers this lookup (the letter it asks about was not found, or does not hold "
+                "that fact); the candidates are sentences of the text, not the fact asked for"
+            )
+            return Answer(question, None, res.hits, reason, _ms(t0), _bounded(candidates, best_conf), best_conf)
         candidates = _bounded(candidates, best_conf)
         if best is None or best.similarity is None or best.similarity < self.min_similarity:
-            sim = best.similarity if best and best.similarity is not None else 0.0
-            reason = f"no sentence answers the question well enough (best {sim:.3f} < {self.min_similarity:.2f})"
+            if best is None or best.similarity is None:
+                reason = "no sentence of the passages found can answer it"
+            else:
+                reason = (
+                    f"no sentence answers the question well enough (best {best.similarity:.4f} < "
+                    f"{self.min_similarity:.4f})"
+                )
             return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
         if (best_conf or 0.0) < self.answer_threshold:
             reason = (
-                f"low confidence ({best_conf or 0.0:.2f} < {self.answer_threshold:.2f}): the answer is probably "
+                f"low confidence ({best_conf or 0.0:.3f} < {self.answer_threshold:.3f}): the answer is probably "
                 "in one of the candidate sentences or supporting passages"
             )
             return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
@@ -356,8 +373,8 @@ class Answerer:
         if not evidence:
             best = (scored[0].similarity or 0.0) if scored else 0.0
             reason = (
-                f"no sentence is close enough to the claim (best {best:.3f} < {self.min_similarity:.2f}, or "
-                f"< {self.unshared_min_similarity:.2f} without a word in common)"
+                f"no sentence is close enough to the claim (best {best:.4f} < {self.min_similarity:.4f}, or "
+                f"< {self.unshared_min_similarity:.4f} without a word in common)"
             )
             return FactCheck(claim, "no_evidence", [], groups, reason, _ms(t0))
         return FactCheck(claim, "evidence_found", evidence, groups, None, _ms(t0))
@@ -377,8 +394,9 @@ def _words_key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _bounded(candidates: list[ScoredSentence], bound: float | None) -> list[ScoredSentence]:
-    """Candidates with confidences no higher than the answer's, best first.
+def _bounded(candidates: list[ScoredSentence], bound: float | None, keep_first: bool = True) -> list[ScoredSentence]:
+    """Candidates with confidences no higher than the answer's, the most confident first (after
+    the best-ranked sentence, which leads when it is the answer that was not shown).
 
     The model is fitted on the best sentence of each question; another passage's sentence scored
     by it is not calibrated (measured: wide candidates from another sender reached 0.6), and a
@@ -387,7 +405,8 @@ def _bounded(candidates: list[ScoredSentence], bound: float | None) -> list[Scor
     if bound is None:
         return candidates
     out = [dataclasses.replace(c, confidence=min(c.confidence or 0.0, bound)) for c in candidates]
-    return out[:1] + sorted(out[1:], key=lambda c: -(c.confidence or 0.0))
+    head = out[:1] if keep_first else []
+    return head + sorted(out[len(head) :], key=lambda c: -(c.confidence or 0.0))
 
 
 def _dedupe(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from qa_service.chunking import Passage
 from qa_service.confidence import missing_names
 from qa_service.corpus import Document
-from qa_service.corpus.metadata import dutch_date
+from qa_service.corpus.metadata import dutch_date, parse_date
 from qa_service.corpus.signatures import Signatory
 from qa_service.questions import Question
 from qa_service.retrieval.store import Store
+from qa_service.retrieval.terms import REFERENCE_NUMBER
 from qa_service.store.keyword import _STOP, _STOP_EN
 
 # Words that name no organisation in particular: a name is matched by its other words.
@@ -27,6 +28,11 @@ _GENERIC = frozenset(
     {"nederland", "nederlandse", "stichting", "vereniging", "gemeente", "de", "het", "van", "en", "voor", "der", "den"}
     | {"raad", "commissie", "federatie", "bond", "platform", "netwerk", "coalitie", "instituut", "college", "bureau"}
     | {"organisatie", "organisaties", "brief", "letter", "informateur"}
+)
+# "... van (de) X", "from (the) X", "namens X": the sender a question names, up to the next clause.
+_SENDER_PHRASE = re.compile(
+    r"(?i)\b(?:van|from|by|namens)\s+(?:de\s+|het\s+|the\s+|een\s+|an?\s+)?(?P<name>[^?!.,;]+?)"
+    r"(?=\s+(?:aan|over|to|about|op|in|met|with|sent|gestuurd|verstuurd|haar|zijn|hun|de brief|the letter)\b|[?!.,;]|$)"
 )
 _ABBREV = re.compile(r"([A-Z][\w'’-]*(?:\s+(?:(?:[a-z]{1,4}|&)\s+)*[A-Z][\w'’-]*){1,8})\s+\(([A-Z][\w&-]{1,12})\)")
 _WORD = re.compile(r"[\w()&]+", re.UNICODE)
@@ -131,11 +137,20 @@ class FactBook:
             return FactAnswer(" > ".join(doc.heading_path), doc, p, SEARCHED if dense >= 0.83 else GUESSED)
         named = self.named(q.text)
         order = {doc_id: i for i, doc_id in enumerate(ranked_docs)}
+        references = REFERENCE_NUMBER.findall(q.text)
+        if references:
+            # "de brief met kenmerk 202500736": the number names the document, nothing else does.
+            if q.fact == "registration":
+                return None  # the question already holds the answer
+            by_number = [d for d in self.documents.values() if d.registration_number in references]
+            if not by_number:
+                return None
+            named = [(float(len(references)), d) for d in by_number if not d.duplicate_of]
         if not named:
             # No organisation named ("the joint letter about elderly care"): the letter search
             # ranks first is the one meant, as often as not.
             top = self._top_letter(ranked_docs)
-            if top is None or missing_names(q.text, top.title + " " + top.text):
+            if top is None or missing_names(q.text, top.title + " " + top.text) or not self._may_be(q.text, top):
                 # A name the letter does not hold ("de brief van Greenpeace") asks for another
                 # letter, one the corpus does not have.
                 return None
@@ -170,6 +185,30 @@ class FactBook:
             return None
         which = "tail" if q.fact in ("signatory", "organisations") else "head"
         return FactAnswer(text, doc, self.passage(doc, which), confidence)
+
+    def _may_be(self, question: str, doc: Document) -> bool:
+        """Can `doc` be the letter the question means by "van X" / "from X", when no known name matched?
+
+        "de brief van de Sport- & Cultuur Verenigingen Raad" is the letter whose head reads
+        "Studenten Sport- en Cultuurverenigingen Raad"; "de brief van D66", "van het COA" or "from
+        the banks" is no letter whose sender, title or head holds those words. A sender phrase of
+        generic words only ("van de Vereniging", "van de informateur") names no letter at all; one
+        that is a date ("van 26 november 2025") must be the letter's date.
+        """
+        m = _SENDER_PHRASE.search(question)
+        if m is None:
+            return True  # described by its topic ("the joint letter about elderly care")
+        phrase = m.group("name")
+        iso, _ = parse_date(phrase)
+        if iso:
+            return doc.date == iso
+        words = {w for w in _key_tokens(phrase) if not w.isdigit()}
+        if not words:
+            return False
+        head = self.passage(doc, "head")
+        orgs = " ".join(s.get("organisation") or "" for s in doc.signatories)
+        seen = " ".join([doc.sender or "", doc.title, orgs, head.text if head else ""]).lower()
+        return 2 * sum(w in seen for w in words) >= len(words)
 
     def _top_letter(self, ranked_docs: list[str]) -> Document | None:
         for doc_id in ranked_docs:

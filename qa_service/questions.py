@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from qa_service.retrieval.terms import REFERENCE_NUMBER
+
 Wants = Literal["person", "organisation", "date", "number", "other"]
 Fact = Literal["signatory", "role", "date", "reply", "registration", "organisations", "chapter", "subject"]
 
@@ -114,7 +116,12 @@ def classify(text: str) -> Question:
         wants = "other"
     fact: Fact | None = None
     role: str | None = None
-    if _REGISTRATION.search(t) and (_DOC_WORD.search(t) or re.search(r"\b(?:wat|what|welk)\b", t, _I)):
+    # "de brief met kenmerk 202500736" names the letter by its number: the question asks another fact.
+    if (
+        _REGISTRATION.search(t)
+        and not REFERENCE_NUMBER.search(t)
+        and (_DOC_WORD.search(t) or re.search(r"\b(?:wat|what|welk)\b", t, _I))
+    ):
         fact = "registration"
     elif (_REPLY.search(t) or (_REPLY_DOC.search(t) and _TO_A_SENDER.search(t))) and wants in ("date", "person"):
         fact = "reply"

@@ -30,7 +30,7 @@ from qa_service.questions import classify
 from qa_service.retrieval import legs, ranking
 from qa_service.retrieval.highlight import highlight
 from qa_service.retrieval.store import KeywordHits, Store
-from qa_service.retrieval.terms import has_words, words
+from qa_service.retrieval.terms import REFERENCE_NUMBER, has_words, words
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Highlight, Hit, Mode, SearchResult, StoreInfo
 from qa_service.store.keyword import analyze, looks_english
 
@@ -115,7 +115,8 @@ class SearchService:
         if not has_words(query):
             raise InvalidQuery("query is empty: it has no words")
         filters = filters or Filters()
-        if not filters.envelope and classify(query).is_lookup:
+        # Lookups and registration numbers are about a letter's head or signature.
+        if not filters.envelope and (classify(query).is_lookup or REFERENCE_NUMBER.search(query)):
             filters = dataclasses.replace(filters, envelope=True)
         threshold = self.min_dense_score if min_score is None else min_score
         if not self.store.has_passages(filters):

@@ -62,6 +62,7 @@ def test_signature_shapes() -> None:
         ("Welke organisaties ondertekenden de gezamenlijke brief?", "organisation", "organisations"),
         ("In welk hoofdstuk van het coalitieakkoord staat de AOW?", "other", "chapter"),
         ("Wie ondertekende het antwoord aan de NVZ?", "person", "reply"),
+        ("Wie ondertekende de brief met kenmerk 202500736?", "person", "signatory"),
         ("Wanneer kwam het antwoord op de brief van de NVZ?", "date", "reply"),
         # questions about the content, not about a document's own facts
         ("Wanneer komt het antwoord op de woningnood?", "date", None),
@@ -146,11 +147,38 @@ def test_the_reply_is_answered_for_not_the_letter(answerer: Answerer) -> None:
         "Wie ondertekende de brief van de ANWB?",  # organisations the corpus has no letter of
         "Wanneer stuurde Ajax de brief?",
         "Wat is het kenmerk van de brief van Greenpeace?",
+        "Wie ondertekende de brief van D66?",  # named in letters, but the sender of none
+        "Wie ondertekende de brief van het COA?",
+        "Who signed the letter from the banks?",
+        "Wie ondertekende de brief van de Vereniging?",  # names no letter in particular
+        "Wie ondertekende de brief van de informateur?",
+        "Wie ondertekende de brief met kenmerk 202500999?",  # no such kenmerk
+        "Wie ondertekende de brief van 26 november 2025?",  # no letter of that date
     ],
 )
 def test_a_letter_the_corpus_lacks_gets_no_fact(answerer: Answerer, question: str) -> None:
     a = answerer.ask(question)
-    assert a.answer is None or a.answer.kind != "fact", a.answer
+    assert a.answer is None, a.answer  # and no sentence stands in for the fact asked
+    assert a.confidence is None or a.confidence <= 0.4
+    assert all((c.confidence or 0.0) <= 0.4 for c in a.candidates)
+
+
+@pytest.mark.real_model
+def test_a_letter_named_by_its_kenmerk(answerer: Answerer) -> None:
+    a = answerer.ask("Wie ondertekende de brief met kenmerk 202500736?")
+    assert a.answer is not None and "Melkert" in a.answer.text and "NVZ" in a.answer.citation
+    a = answerer.ask("Wanneer antwoordde de informateur op de brief met kenmerk 202500736?")
+    assert a.answer is not None and a.answer.text.startswith("10 december 2025")
+    hits = answerer.search.search("202500736", mode="keyword").hits
+    assert hits and "202500736" in hits[0].passage.text  # the letter's head, found by its number
+
+
+@pytest.mark.real_model
+def test_candidates_of_a_fact_answer_are_most_confident_first(answerer: Answerer) -> None:
+    a = answerer.ask("Wat is het kenmerk van de brief van de NVZ?")
+    assert a.answer is not None and a.answer.kind == "fact"
+    confs = [c.confidence or 0.0 for c in a.candidates]
+    assert confs == sorted(confs, reverse=True) and all(c <= (a.confidence or 0.0) for c in confs)
 
 
 @pytest.mark.real_model

@@ -11,6 +11,10 @@ from qa_service.store.keyword import STOPWORDS
 _WORD = re.compile(r"\w[\w()-]*\w|\w")
 
 
+# A registration number (kenmerk) as letters and replies carry it: it stands in a letter's head.
+REFERENCE_NUMBER = re.compile(r"\b\d{6,12}\b")
+
+
 def has_words(text: str) -> bool:
     """Any letter or digit: zero-width spaces, control characters or "???" ask nothing."""
     return any(ch.isalnum() for ch in text)

@@ -34,14 +34,13 @@ class Filters:
         """Does a document pass the filters the user gave? (A fact answer's document must.)
 
         Kinds count only when asked for: a lookup about a reply answers from the reply, although
-        replies are not searched by default. A reply passes a sender filter by its addressee.
+        replies are not searched by default. The sender is matched as search matches it (a reply's
+        sender is the informateur).
         """
         if self.kind and doc.kind not in self.kind:
             return False
-        if self.sender:
-            needle = self.sender.lower()
-            if needle not in (doc.sender or "").lower() and needle not in (doc.addressee or "").lower():
-                return False
+        if self.sender and self.sender.lower() not in (doc.sender or "").lower():
+            return False
         if (self.date_from or self.date_to) and not doc.date:
             return False
         if self.date_from and (doc.date or "") < self.date_from.isoformat():
