@@ -172,7 +172,11 @@ class SearchService:
         if kw is not None and hits:
             for h, s in zip(hits, kw.scores_of([h.row for h in hits]), strict=True):
                 h.keyword = s
-        reason = None if hits else ranking.empty_reason(mode, len(fused), best_dense, threshold)
+        reason = None
+        if not hits and mode == "keyword" and not analyze(query):
+            reason = "the query has only stopwords ('de', 'het', 'een', ...), which the keyword index leaves out"
+        elif not hits:
+            reason = ranking.empty_reason(mode, len(fused), best_dense, threshold)
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
         return SearchResult(query, mode, hits, took, reason, qvec, {"keyword_weight": w_kw})

@@ -61,6 +61,8 @@ def test_blank_query(svc: SearchService) -> None:
 def test_a_keyword_search_that_matches_no_term_says_so(svc: SearchService) -> None:
     res = svc.search("xyzzyplugh", mode="keyword")
     assert res.hits == [] and res.reason and "terms" in res.reason and "cosine" not in res.reason
+    res = svc.search("de het een", mode="keyword")
+    assert res.hits == [] and res.reason and "stopwords" in res.reason
 
 
 def test_highlight_points_into_the_document(svc: SearchService) -> None:
