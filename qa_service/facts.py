@@ -107,12 +107,15 @@ class FactBook:
 
     def named(self, question: str) -> list[tuple[float, Document]]:
         """Documents whose name the question holds whole, scored by the name words matched
-        (half a word less when only a co-signatory's organisation matched)."""
+        (half a word less when only a co-signatory's organisation matched, a quarter when the
+        organisation is one of a joint letter's senders: "de brief van de NVB" is the NVB's own
+        letter before the one it signed with sixteen others)."""
         q = _tokens(question)
         found: dict[str, tuple[float, Document]] = {}
         for d, key, own in self._names:
             if key <= q:
-                n = len(key) - (0.0 if own else 0.5)
+                joint = d.kind == "letter" and len((d.sender or "").split(", ")) > 1
+                n = len(key) - (0.0 if own else 0.5) - (0.25 if own and joint else 0.0)
                 if n > found.get(d.id, (0.0, d))[0]:
                     found[d.id] = (n, d)
         return sorted(found.values(), key=lambda t: -t[0])

@@ -164,6 +164,12 @@ def test_a_letter_the_corpus_lacks_gets_no_fact(answerer: Answerer, question: st
 
 
 @pytest.mark.real_model
+def test_an_organisations_own_letter_before_a_joint_one(answerer: Answerer) -> None:
+    a = answerer.ask("Wie ondertekende de brief van de NVB?")  # the NVB also co-signed a joint letter
+    assert a.answer is not None and a.answer.text == "Medy van der Laan, voorzitter NVB"
+
+
+@pytest.mark.real_model
 def test_a_letter_named_by_its_kenmerk(answerer: Answerer) -> None:
     a = answerer.ask("Wie ondertekende de brief met kenmerk 202500736?")
     assert a.answer is not None and "Melkert" in a.answer.text and "NVZ" in a.answer.citation
