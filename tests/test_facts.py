@@ -43,6 +43,10 @@ def test_signature_shapes() -> None:
         ["Jan Jansen", "Algemeen voorzitter", "", "Raad voor", "Strafrecht", "en Jeugd", "Postbus 1"]
     )
     assert (s.role, s.organisation) == ("Algemeen voorzitter", "Raad voor Strafrecht en Jeugd")
+    joint = parse_signatures(
+        ["Anna Bakker, voorzitter ActiZ", "", "4 Zie het SER-advies", "", "Theo Smit, voorzitter FME"]
+    )
+    assert [x.organisation for x in joint] == ["ActiZ", "FME"]  # a footnote between signatories
     (s,) = parse_signatures(["Anna de Groot, voorzitter-bestuurder Verenso"])
     assert (s.role, s.organisation) == ("voorzitter-bestuurder", "Verenso")
     # an address block is not a signature

@@ -47,6 +47,8 @@ _STOP_LINE = re.compile(
     r"(?i)^(?:#|---|kopie|cc\b|c\.c\.|afschrift|bijlagen?\b|postbus|bureau\b|t\.a\.v|de tweede kamer|tweede kamer"
     r"|aan\b|datum\b|betreft\b|onderwerp\b|contactpersoon|port\s|\[|<|\d)"
 )
+# "4 Inzetten op gezondheid ...": a footnote (a postcode "2500 EA" has four digits).
+_FOOTNOTE = re.compile(r"^\d{1,2}\s+[A-Za-zÀ-ÿ\[]")
 _NAMENS = re.compile(r"(?i)^(?:mede\s+)?namens\b")
 _ORG_WORD = re.compile(
     r"(?i)\b(?:vereniging|stichting|gemeente|provincie|raad|federatie|coalitie|commissie|bank|instituut|college"
@@ -123,6 +125,8 @@ def parse_signatures(lines: list[str], max_lines: int = 60) -> list[Signatory]:
     for raw in lines[:max_lines]:
         t = _clean(raw)
         if not t or re.fullmatch(r"\[[^\]]*\]", t):  # "[redacted]": the signature's place, not its end
+            continue
+        if _FOOTNOTE.match(t):  # a page's footnote between two signatories, not the block's end
             continue
         if "|" in t:  # "Name | Role" laid out on one line
             block.extend(_clean(x) for x in t.split("|") if _clean(x))
