@@ -161,6 +161,8 @@ class Answerer:
                 bonus += self.type_weight
             if named and _sender_of(doc, self._doc) in named:
                 bonus += self.sender_weight
+            elif q is not None and q.about_agreement and doc.kind == "agreement_section":
+                bonus += self.sender_weight  # the agreement is the source the question names
             out.append(
                 ScoredSentence(
                     text, doc, p.id, a, b, float(sim), float(key) + bonus, citation(doc, self._doc), overlap=shared
@@ -218,6 +220,11 @@ class Answerer:
             )
             return Answer(question, None, res.hits, reason, _ms(t0), _bounded(candidates, best_conf), best_conf)
         candidates = _bounded(candidates, best_conf)
+        if best is not None and q.about_agreement and best.document.kind != "agreement_section":
+            # "Wat zegt het coalitieakkoord over asielzoekers?" is not answered by a letter that
+            # mentions a coalition agreement.
+            reason = "the question asks what the coalition agreement says; the best sentence is from another document"
+            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
         if best is None or best.similarity is None or best.similarity < self.min_similarity:
             if best is None or best.similarity is None:
                 reason = "no sentence of the passages found can answer it"

@@ -89,12 +89,25 @@ _SUBJECT = re.compile(
 _DOC_WORD = re.compile(rf"\b{_DOC}\b", _I)
 
 
+# The coalition agreement as the source asked about ("wat zegt het coalitieakkoord over ...",
+# "how does the coalition plan to ..."), not as a topic ("belooft de hackathon een regeerakkoord").
+_THE_AGREEMENT = r"(?:het\s+|de\s+|the\s+)(?:coalitieakkoord|regeerakkoord|coalitie|coalition(?:\s+agreement)?)"
+_AGREEMENT = re.compile(
+    rf"\b(?:volgens|in|uit|zegt|staat|regelt|belooft|wil|gaat|does|do|will|according to|in|under)\s+{_THE_AGREEMENT}\b"
+    rf"(?!\s+(?:van|of)\b)"
+    rf"|\b{_THE_AGREEMENT}\s+(?:zegt|wil|gaat|belooft|regelt|stelt|noemt|doet|say|says|want|wants|plan|plans"
+    r"|promise|promises|propose|proposes)\b",
+    _I,
+)
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
     wants: Wants
     fact: Fact | None = None
     role: str | None = None  # the role a "who is the chair of X" question asks for, in Dutch
+    about_agreement: bool = False  # asks what the coalition (agreement) says or plans
 
     @property
     def is_lookup(self) -> bool:
@@ -143,4 +156,4 @@ def classify(text: str) -> Question:
         fact = "chapter"
     elif _SUBJECT.search(t):
         fact = "subject"
-    return Question(t, wants, fact, role)
+    return Question(t, wants, fact, role, bool(_AGREEMENT.search(t)))

@@ -167,6 +167,26 @@ def test_a_letter_the_corpus_lacks_gets_no_fact(answerer: Answerer, question: st
     assert all((c.confidence or 0.0) <= 0.4 for c in a.candidates)
 
 
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("Wat zegt het coalitieakkoord over asielzoekers?", True),
+        ("How many new nuclear power stations does the coalition want to build?", True),
+        ("Binnen hoeveel tijd belooft de organisator van een formatie-hackathon een regeerakkoord?", False),
+        ("Met welk akkoord vergelijkt de brede coalitie van maatschappelijke organisaties hun doel?", False),
+        ("Wat vraagt de NVZ van het nieuwe kabinet?", False),
+    ],
+)
+def test_questions_about_what_the_agreement_says(question: str, about: bool) -> None:
+    assert classify(question).about_agreement is about
+
+
+@pytest.mark.real_model
+def test_what_the_agreement_says_is_not_answered_from_a_letter(answerer: Answerer) -> None:
+    a = answerer.ask("Wat zegt het coalitieakkoord over asielzoekers?")
+    assert a.answer is None or a.answer.document.kind == "agreement_section"
+
+
 @pytest.mark.real_model
 def test_an_organisations_own_letter_before_a_joint_one(answerer: Answerer) -> None:
     a = answerer.ask("Wie ondertekende de brief van de NVB?")  # the NVB also co-signed a joint letter
