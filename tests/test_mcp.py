@@ -119,3 +119,37 @@ def test_over_http_an_empty_query_is_a_clear_error_without_a_traceback(server: t
     res = call(base + "/mcp/", "search", {"query": "zorg", "top_k": 2})
     assert not res.is_error and len(res.structured_content["results"]) == 2
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/mcp/"])
+@pytest.mark.parametrize("accept", [None, "text/event-stream", "application/json, text/event-stream"])
+def test_over_http_a_get_is_refused_at_once(server: tuple[str, Path], path: str, accept: str | None) -> None:
+    """Stateless with JSON responses: no server-initiated stream, so no GET (it used to hang as an SSE stream)."""
+    import httpx
+
+    base, _ = server
+    r = httpx.get(base + path, headers={"accept": accept} if accept else {}, timeout=5)
+    assert r.status_code == 405 and r.headers["allow"] == "POST", r.text
+    assert error_of_body(r.json()) == {
+        "code": "method_not_allowed",
+        "message": f"GET is not allowed on {path}; allowed: POST",
+        "details": {"allow": ["POST"]},
+    }
+    assert httpx.delete(base + path, timeout=5).status_code == 405
+
+
+def test_over_http_both_paths_answer_without_a_redirect(server: tuple[str, Path]) -> None:
+    """`/mcp` redirected to an absolute http://host/mcp/, which breaks behind a TLS proxy."""
+    import httpx
+
+    base, _ = server
+    for path in ("/mcp", "/mcp/"):
+        res = call(base + path, "search", {"query": "zorg", "top_k": 1})
+        assert not res.is_error and len(res.structured_content["results"]) == 1, path
+        r = httpx.post(base + path, json={}, follow_redirects=False, timeout=5)
+        assert r.status_code != 307 and "location" not in r.headers, (path, r.status_code)
+
+
+def error_of_body(body: dict[str, Any]) -> dict[str, Any]:
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    return body["error"]  # type: ignore[no-any-return]

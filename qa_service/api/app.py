@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
-from qa_service.api import errors, examples, openai_compat, ops, routes, writes
+from qa_service.api import errors, examples, mcp_http, openai_compat, ops, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
@@ -205,12 +205,10 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection="*" not in hosts, allowed_hosts=hosts, allowed_origins=settings.cors_origins
     )
-    app.mount(
-        "/mcp",
-        mcp.streamable_http_app(
-            streamable_http_path="/", stateless_http=True, json_response=True, transport_security=security
-        ),
+    sdk_app = mcp.streamable_http_app(
+        streamable_http_path=mcp_http.SDK_PATH, stateless_http=True, json_response=True, transport_security=security
     )
+    app.router.routes.extend(mcp_http.routes(sdk_app))
 
     @app.middleware("http")
     async def read_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
