@@ -130,7 +130,9 @@ def test_honest_empty_result(client: TestClient) -> None:
 
 BAD_BODIES = [
     (b'{"query": ""}', 422, "validation_error"),
-    (b'{"query": "   "}', 422, "validation_error"),
+    (b'{"query": "   "}', 400, "invalid_query"),  # the schema holds (a string of 1+ characters); no words
+    (b'{"query": "\\u2028"}', 400, "invalid_query"),
+    ('{"query": "\u2028\u00a0?"}'.encode(), 400, "invalid_query"),
     (b'{"query": "x", "top_k": 0}', 422, "validation_error"),
     (b'{"query": "x", "top_k": 1000}', 422, "validation_error"),
     (b'{"query": "x", "unknown": 1}', 422, "validation_error"),
@@ -249,3 +251,20 @@ def test_real_server_answers_head_and_415(server: str) -> None:
         assert c.head("/").status_code == 200
         r = c.post("/v1/search", content=b'{"query": "zorg"}', headers={"content-type": "text/plain"})
         assert_envelope(r, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/search", "query"),
+        ("/v1/ask", "question"),
+        ("/v1/factcheck", "claim"),
+        ("/v1/vector_stores/default/search", "query"),
+    ],
+)
+@pytest.mark.parametrize("text", ["\u2028", " \t\n", "???"])
+def test_a_text_without_words_is_an_invalid_query_everywhere(
+    client: TestClient, path: str, field: str, text: str
+) -> None:
+    assert_envelope(client.post(path, json={field: text}), 400, "invalid_query")  # type: ignore[arg-type]
+    assert_envelope(client.post(path, json={field: ""}), 422 if "vector" not in path else 400)  # type: ignore[arg-type]
