@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +147,8 @@ BAD_BODIES = [
     (b"{bad json", 400, "invalid_json"),
     (b'{"query": "\xff\xfe"}', 400, "invalid_json"),
     ('{"query": "café"}'.encode("latin-1"), 400, "invalid_json"),  # not UTF-8
+    *[('{"query": "zorg"}'.encode(enc), 400, "invalid_json") for enc in ("utf-16", "utf-16-le", "utf-32-be")],
+    ('{"query": "zorg"}'.encode("utf-8-sig"), 400, "invalid_json"),  # RFC 8259: no byte-order mark
     (b"[" * 5000 + b"]" * 5000, 400, "invalid_json"),  # nested deeper than any parser follows
     (b'{"query": ' * 5000 + b'"x"' + b"}" * 5000, 400, "invalid_json"),
     (b"", 422, None),
@@ -268,3 +271,12 @@ def test_a_text_without_words_is_an_invalid_query_everywhere(
 ) -> None:
     assert_envelope(client.post(path, json={field: text}), 400, "invalid_query")  # type: ignore[arg-type]
     assert_envelope(client.post(path, json={field: ""}), 422 if "vector" not in path else 400)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", ["/v1/ask", "/v1/factcheck", "/v1/vector_stores/default/search"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_json_endpoints_refuse_json_that_is_not_utf8(client: TestClient, path: str, encoding: str) -> None:
+    body = json.dumps({"query" if "vector" in path else "question" if "ask" in path else "claim": "zorg"})
+    r = client.post(path, content=body.encode(encoding), headers={"content-type": "application/json"})
+    assert_envelope(r, 400, "invalid_json")  # type: ignore[arg-type]
+    assert "RFC 8259" in r.json()["error"]["details"][0]["msg"]
