@@ -280,3 +280,55 @@ def test_json_endpoints_refuse_json_that_is_not_utf8(client: TestClient, path: s
     r = client.post(path, content=body.encode(encoding), headers={"content-type": "application/json"})
     assert_envelope(r, 400, "invalid_json")  # type: ignore[arg-type]
     assert "RFC 8259" in r.json()["error"]["details"][0]["msg"]
+
+
+VECTOR_STORE = "/v1/vector_stores/default/search"
+
+
+@pytest.mark.parametrize(
+    ("filters", "loc"),
+    [
+        ({"type": "eq", "key": "kind", "value": "email"}, ["body", "filters", "value"]),
+        ({"type": "in", "key": "kind", "value": ["letter", "memo"]}, ["body", "filters", "value", "1"]),
+        (
+            {
+                "type": "and",
+                "filters": [
+                    {"type": "eq", "key": "sender", "value": "NVZ"},
+                    {"type": "eq", "key": "kind", "value": "x"},
+                ],
+            },
+            ["body", "filters", "filters", "1", "value"],
+        ),
+    ],
+)
+def test_vector_store_refuses_an_unknown_kind_as_search_does(client: TestClient, filters: dict, loc: list[str]) -> None:  # type: ignore[type-arg]
+    r = client.post(VECTOR_STORE, json={"query": "zorg", "filters": filters})
+    assert_envelope(r, 422, "validation_error")  # type: ignore[arg-type]
+    assert [d["loc"] for d in r.json()["error"]["details"]] == [loc]
+    kinds = {"type": "in", "key": "kind", "value": ["letter", "agreement_section"]}
+    ok = client.post(VECTOR_STORE, json={"query": "zorg", "filters": kinds, "ranking_options": {"score_threshold": 0}})
+    assert ok.status_code == 200 and {d["attributes"]["kind"] for d in ok.json()["data"]} <= {
+        "letter",
+        "agreement_section",
+    }
+
+
+def test_vector_store_results_are_best_first_by_the_score_shown(client: TestClient) -> None:
+    """OpenAI's results come sorted by score; the service's hybrid rank stays in the attributes."""
+    body = {"query": "Wat vraagt de NVZ van het nieuwe kabinet?", "max_num_results": 20}
+    data = client.post(VECTOR_STORE, json={**body, "ranking_options": {"score_threshold": 0}}).json()["data"]
+    scores = [d["score"] for d in data]
+    assert len(data) == 20 and scores == sorted(scores, reverse=True), scores
+    ranks = [d["attributes"]["rank"] for d in data]
+    assert sorted(ranks) == list(range(1, 21)) and ranks != sorted(ranks)  # hybrid order differs from the cosine's
+
+
+@pytest.mark.parametrize("ranker", ["none", "auto", "default-2024-11-15", "bogus", ""])
+def test_vector_store_ranker_takes_openais_values(client: TestClient, ranker: str) -> None:
+    r = client.post(VECTOR_STORE, json={"query": "zorg", "ranking_options": {"ranker": ranker}})
+    if ranker in ("none", "auto", "default-2024-11-15"):
+        assert r.status_code == 200, r.text
+    else:
+        assert_envelope(r, 422, "validation_error")  # type: ignore[arg-type]
+        assert r.json()["error"]["details"][0]["loc"] == ["body", "ranking_options", "ranker"]
