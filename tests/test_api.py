@@ -233,6 +233,24 @@ def test_probes_answer_head(client: TestClient) -> None:
         assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
 
 
+def test_every_get_answers_head_with_gets_status_and_headers(client: TestClient) -> None:
+    hit = client.get("/v1/documents", params={"limit": 1}).json()["documents"][0]["id"]
+    passage = client.get(f"/v1/documents/{hit}").json()["passage_ids"][0]
+    paths = ["/v1/documents?kind=letter", f"/v1/documents/{hit}", f"/v1/passages/{passage}", "/openapi.json"]
+    paths += ["/v1/documents/nope", "/v1/passages/nope", "/v1/documents?limit=0"]  # errors too: 404, 422
+    for path in paths:
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code and head.content == b"", (path, head.status_code)
+        for name in ("content-type", "content-length"):
+            assert head.headers[name] == get.headers[name], (path, name)
+    head = client.head("/metrics")  # its body (and length) changes with every request
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-type"].startswith("text/plain")
+    assert 'method="HEAD",route="/v1/documents",status="200"' in client.get("/metrics").text
+    r = client.request("PATCH", "/v1/documents")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
+    assert client.head("/v1/search").status_code == 405  # no GET there, so no HEAD
+
+
 def test_head_before_the_index_is_loaded_is_503(tmp_path: Path) -> None:
     s = Settings(index_dir=tmp_path / "none", encoder="hashing", _env_file=None, log_level="WARNING")  # type: ignore[call-arg]
     with TestClient(create_app(s)) as c:
@@ -252,6 +270,9 @@ def test_real_server_answers_head_and_415(server: str) -> None:
     with httpx.Client(base_url=server, timeout=10) as c:
         assert c.head("/readyz").status_code == 200 and c.head("/healthz").status_code == 200
         assert c.head("/").status_code == 200
+        for path in ("/v1/documents", "/metrics"):
+            head = c.head(path)
+            assert head.status_code == 200 and head.content == b"", path
         r = c.post("/v1/search", content=b'{"query": "zorg"}', headers={"content-type": "text/plain"})
         assert_envelope(r, 415, "unsupported_media_type")
 
