@@ -3,13 +3,15 @@
 Served over stdio (`qa-service mcp`) and over streamable HTTP at `/mcp` on the API app, both
 built on the official `mcp` SDK. The tools call the same core and return the same models as the
 HTTP API, so a chatbot sees one result shape whichever way it connects. They keep the HTTP
-contract too: the same bounds (`top_k`, query length, dates as YYYY-MM-DD), unknown arguments
-refused, and a refused call answered with the HTTP error envelope
+contract too: the same bounds (`top_k`, query length, dates as YYYY-MM-DD), the same filters
+(`kind`, `sender`, `date_from`, `date_to`) on every tool, strict types (`"3"` is not an integer),
+unknown arguments and tools refused, and a refused call answered with the HTTP error envelope
 `{"error": {"code", "message", "details"}}` as its text (`isError` true), logged without a traceback.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -24,7 +26,16 @@ from pydantic import BaseModel, Field, ValidationError
 from qa_service import __version__
 from qa_service.answer import Answerer
 from qa_service.api.errors import clean_errors
-from qa_service.api.schemas import MAX_FACTCHECK_TOP_K, MAX_TOP_K, IsoDate, Kind, NonBlank, SearchHit, SentenceOut
+from qa_service.api.schemas import (
+    MAX_FACTCHECK_TOP_K,
+    MAX_TOP_K,
+    Int,
+    IsoDate,
+    Kind,
+    QueryText,
+    SearchHit,
+    SentenceOut,
+)
 from qa_service.errors import InvalidQuery, QAServiceError
 from qa_service.search import Filters
 from qa_service.serialize import ask_dict, hit_dict, sentence_dict
@@ -54,10 +65,11 @@ class FactCheckOutput(BaseModel):
     reason: str | None = None
 
 
-# The HTTP request models' field types and bounds, so both faces accept and refuse the same values.
-Text = Annotated[NonBlank, Field(min_length=1)]
-TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, description="Passages to return at most")]
-EvidenceK = Annotated[int, Field(ge=1, le=MAX_FACTCHECK_TOP_K, description="Evidence sentences to return at most")]
+# The HTTP request models' field types and bounds, so both faces accept and refuse the same values:
+# strict integers as over HTTP ("3", 3.0 and true are not a top_k).
+TopK = Annotated[Int, Field(ge=1, le=MAX_TOP_K, description="Passages to return at most")]
+EvidenceK = Annotated[Int, Field(ge=1, le=MAX_FACTCHECK_TOP_K, description="Evidence sentences to return at most")]
+KindFilter = Annotated[Kind | None, Field(description="Only documents of this kind (replies only when asked for)")]
 Sender = Annotated[str | None, Field(max_length=200, description="Case-insensitive substring of the sender")]
 DateFrom = Annotated[IsoDate | None, Field(description="Earliest document date (YYYY-MM-DD)")]
 DateTo = Annotated[IsoDate | None, Field(description="Latest document date (YYYY-MM-DD), not before date_from")]
@@ -98,7 +110,11 @@ class _Server(MCPServer[Any]):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         known = self._arguments.get(name)
-        unknown = sorted(set(arguments) - known) if known is not None else []
+        if known is None:  # the SDK would answer a bare "Unknown tool: <name>" text
+            logger.info("unknown tool %r called", name)
+            tools = sorted(self._arguments)
+            return error_result("not_found", f"no tool {name!r}; tools: {', '.join(tools)}", {"tools": tools})
+        unknown = sorted(set(arguments) - known)
         if unknown:
             logger.info("tool %s refused unknown arguments %s", name, unknown)
             return _invalid(
@@ -118,6 +134,14 @@ class _Server(MCPServer[Any]):
             raise
 
 
+def _filters(kind: str | None, sender: str | None, date_from: dt.date | None, date_to: dt.date | None) -> Filters:
+    """The filters every tool takes, checked together as SearchFilters checks them over HTTP."""
+    if date_from and date_to and date_from > date_to:
+        detail = {"loc": ["date_from"], "msg": "date_from is after date_to", "type": "value_error"}
+        raise _InvalidArguments("date_from is after date_to", [detail])
+    return Filters(kind=[kind] if kind else None, sender=sender, date_from=date_from, date_to=date_to)
+
+
 def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> MCPServer[Any]:
     """An MCP server whose tools use the Answerer that `answerer()` returns at call time.
 
@@ -132,34 +156,41 @@ def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> 
         return text
 
     def search(
-        query: Annotated[Text, Field(description="Question, claim or keywords, in Dutch or English")],
+        query: Annotated[QueryText, Field(description="Question, claim or keywords, in Dutch or English")],
         top_k: TopK = 5,
-        kind: Kind | None = None,
+        kind: KindFilter = None,
         sender: Sender = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
     ) -> SearchOutput:
-        if date_from and date_to and date_from > date_to:  # as SearchFilters refuses it over HTTP
-            detail = {"loc": ["date_from"], "msg": "date_from is after date_to", "type": "value_error"}
-            raise _InvalidArguments("date_from is after date_to", [detail])
-        filters = Filters(kind=[kind] if kind else None, sender=sender, date_from=date_from, date_to=date_to)
+        filters = _filters(kind, sender, date_from, date_to)
         res = answerer().search.search(checked(query), top_k=top_k, filters=filters)
         return SearchOutput(
             query=res.query, results=[SearchHit.model_validate(hit_dict(h)) for h in res.hits], reason=res.reason
         )
 
     def ask(
-        question: Annotated[Text, Field(description="A question in Dutch or English")],
+        question: Annotated[QueryText, Field(description="A question in Dutch or English")],
         top_k: Annotated[TopK, Field(description="Passages to look for the answer in")] = 5,
+        kind: KindFilter = None,
+        sender: Sender = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
     ) -> AskOutput:
-        res = answerer().ask(checked(question), top_k=top_k)
+        filters = _filters(kind, sender, date_from, date_to)
+        res = answerer().ask(checked(question), top_k=top_k, filters=filters)
         return AskOutput.model_validate(ask_dict(res))
 
     def factcheck(
-        claim: Annotated[Text, Field(description="A statement to find evidence for or against")],
+        claim: Annotated[QueryText, Field(description="A statement to find evidence for or against")],
         top_k: EvidenceK = 5,
+        kind: KindFilter = None,
+        sender: Sender = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
     ) -> FactCheckOutput:
-        res = answerer().factcheck(checked(claim), top_k=top_k)
+        filters = _filters(kind, sender, date_from, date_to)
+        res = answerer().factcheck(checked(claim), top_k=top_k, filters=filters)
         return FactCheckOutput(
             claim=res.claim,
             status="evidence_found" if res.status == "evidence_found" else "no_evidence",
@@ -177,12 +208,12 @@ def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> 
             ask,
             description="Answer a question with the best sentence (or the document fact: who signed, when) and "
             "its citation and confidence; answer is null when no answer is likely right, and `candidates` then "
-            "holds the sentences where it probably is.",
+            "holds the sentences where it probably is. Filters as in search.",
         ),
         Tool.from_function(
             factcheck,
             description="Evidence sentences for or against a claim, with citations; status no_evidence when "
-            "nothing relevant is found. It does not judge truth.",
+            "nothing relevant is found. It does not judge truth. Filters as in search.",
         ),
     ]
     return _Server(

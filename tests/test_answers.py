@@ -124,7 +124,7 @@ def test_http_ask_and_factcheck(real_server: str) -> None:
     ("path", "body", "status"),
     [
         ("/v1/ask", {"question": ""}, 422),
-        ("/v1/ask", {"question": "   "}, 422),
+        ("/v1/ask", {"question": "   "}, 400),  # a string, as the schema says, with no words: invalid_query
         ("/v1/ask", {"question": "x" * 5000}, 400),
         ("/v1/ask", {"question": "x", "top_k": 0}, 422),
         ("/v1/ask", {"question": "x", "extra": 1}, 422),
@@ -140,6 +140,11 @@ def test_http_ask_and_factcheck(real_server: str) -> None:
             "/v1/vector_stores/default/search",
             {"query": "x", "filters": {"key": "colour", "type": "eq", "value": "red"}},
             400,
+        ),
+        (
+            "/v1/vector_stores/default/search",
+            {"query": "x", "filters": {"key": "kind", "type": "eq", "value": "e"}},
+            422,
         ),
         ("/v1/vector_stores/nope/search", {"query": "x"}, 404),
     ],
@@ -213,3 +218,29 @@ def test_mcp_over_stdio(real_index: Path) -> None:
             assert res.structured_content["evidence"][0]["citation"].startswith("Coalitieakkoord")
 
     asyncio.run(run())
+
+
+def readme_block(marker: str) -> str:
+    """The README's fenced Python block that contains `marker`."""
+    readme = (PACKAGE_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    return next(b for b in blocks if marker in b)
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [
+        ("Sinds wanneer bestaat de Nationale Politie?", False),  # the README's own: candidates only
+        ("Sinds wanneer bestaat het korps Nationale Politie?", True),
+    ],
+)
+def test_readme_mcp_example_runs_with_and_without_an_answer(real_server: str, question: str, shown: bool) -> None:
+    code = readme_block("from mcp import Client").replace("http://127.0.0.1:8000", real_server)
+    assert "Sinds wanneer bestaat de Nationale Politie?" in code
+    code = code.replace("Sinds wanneer bestaat de Nationale Politie?", question)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert "1 januari 2013" in lines[0 if shown else 1], out.stdout
+    assert lines[0].startswith("low confidence") is not shown, out.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,7 +131,9 @@ def test_honest_empty_result(client: TestClient) -> None:
 
 BAD_BODIES = [
     (b'{"query": ""}', 422, "validation_error"),
-    (b'{"query": "   "}', 422, "validation_error"),
+    (b'{"query": "   "}', 400, "invalid_query"),  # the schema holds (a string of 1+ characters); no words
+    (b'{"query": "\\u2028"}', 400, "invalid_query"),
+    ('{"query": "\u2028\u00a0?"}'.encode(), 400, "invalid_query"),
     (b'{"query": "x", "top_k": 0}', 422, "validation_error"),
     (b'{"query": "x", "top_k": 1000}', 422, "validation_error"),
     (b'{"query": "x", "unknown": 1}', 422, "validation_error"),
@@ -144,6 +147,8 @@ BAD_BODIES = [
     (b"{bad json", 400, "invalid_json"),
     (b'{"query": "\xff\xfe"}', 400, "invalid_json"),
     ('{"query": "café"}'.encode("latin-1"), 400, "invalid_json"),  # not UTF-8
+    *[('{"query": "zorg"}'.encode(enc), 400, "invalid_json") for enc in ("utf-16", "utf-16-le", "utf-32-be")],
+    ('{"query": "zorg"}'.encode("utf-8-sig"), 400, "invalid_json"),  # RFC 8259: no byte-order mark
     (b"[" * 5000 + b"]" * 5000, 400, "invalid_json"),  # nested deeper than any parser follows
     (b'{"query": ' * 5000 + b'"x"' + b"}" * 5000, 400, "invalid_json"),
     (b"", 422, None),
@@ -228,6 +233,24 @@ def test_probes_answer_head(client: TestClient) -> None:
         assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
 
 
+def test_every_get_answers_head_with_gets_status_and_headers(client: TestClient) -> None:
+    hit = client.get("/v1/documents", params={"limit": 1}).json()["documents"][0]["id"]
+    passage = client.get(f"/v1/documents/{hit}").json()["passage_ids"][0]
+    paths = ["/v1/documents?kind=letter", f"/v1/documents/{hit}", f"/v1/passages/{passage}", "/openapi.json"]
+    paths += ["/v1/documents/nope", "/v1/passages/nope", "/v1/documents?limit=0"]  # errors too: 404, 422
+    for path in paths:
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code and head.content == b"", (path, head.status_code)
+        for name in ("content-type", "content-length"):
+            assert head.headers[name] == get.headers[name], (path, name)
+    head = client.head("/metrics")  # its body (and length) changes with every request
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-type"].startswith("text/plain")
+    assert 'method="HEAD",route="/v1/documents",status="200"' in client.get("/metrics").text
+    r = client.request("PATCH", "/v1/documents")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
+    assert client.head("/v1/search").status_code == 405  # no GET there, so no HEAD
+
+
 def test_head_before_the_index_is_loaded_is_503(tmp_path: Path) -> None:
     s = Settings(index_dir=tmp_path / "none", encoder="hashing", _env_file=None, log_level="WARNING")  # type: ignore[call-arg]
     with TestClient(create_app(s)) as c:
@@ -247,5 +270,86 @@ def test_real_server_answers_head_and_415(server: str) -> None:
     with httpx.Client(base_url=server, timeout=10) as c:
         assert c.head("/readyz").status_code == 200 and c.head("/healthz").status_code == 200
         assert c.head("/").status_code == 200
+        for path in ("/v1/documents", "/metrics"):
+            head = c.head(path)
+            assert head.status_code == 200 and head.content == b"", path
         r = c.post("/v1/search", content=b'{"query": "zorg"}', headers={"content-type": "text/plain"})
         assert_envelope(r, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/search", "query"),
+        ("/v1/ask", "question"),
+        ("/v1/factcheck", "claim"),
+        ("/v1/vector_stores/default/search", "query"),
+    ],
+)
+@pytest.mark.parametrize("text", ["\u2028", " \t\n", "???"])
+def test_a_text_without_words_is_an_invalid_query_everywhere(
+    client: TestClient, path: str, field: str, text: str
+) -> None:
+    assert_envelope(client.post(path, json={field: text}), 400, "invalid_query")  # type: ignore[arg-type]
+    assert_envelope(client.post(path, json={field: ""}), 422 if "vector" not in path else 400)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", ["/v1/ask", "/v1/factcheck", "/v1/vector_stores/default/search"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_json_endpoints_refuse_json_that_is_not_utf8(client: TestClient, path: str, encoding: str) -> None:
+    body = json.dumps({"query" if "vector" in path else "question" if "ask" in path else "claim": "zorg"})
+    r = client.post(path, content=body.encode(encoding), headers={"content-type": "application/json"})
+    assert_envelope(r, 400, "invalid_json")  # type: ignore[arg-type]
+    assert "RFC 8259" in r.json()["error"]["details"][0]["msg"]
+
+
+VECTOR_STORE = "/v1/vector_stores/default/search"
+
+
+@pytest.mark.parametrize(
+    ("filters", "loc"),
+    [
+        ({"type": "eq", "key": "kind", "value": "email"}, ["body", "filters", "value"]),
+        ({"type": "in", "key": "kind", "value": ["letter", "memo"]}, ["body", "filters", "value", "1"]),
+        (
+            {
+                "type": "and",
+                "filters": [
+                    {"type": "eq", "key": "sender", "value": "NVZ"},
+                    {"type": "eq", "key": "kind", "value": "x"},
+                ],
+            },
+            ["body", "filters", "filters", "1", "value"],
+        ),
+    ],
+)
+def test_vector_store_refuses_an_unknown_kind_as_search_does(client: TestClient, filters: dict, loc: list[str]) -> None:  # type: ignore[type-arg]
+    r = client.post(VECTOR_STORE, json={"query": "zorg", "filters": filters})
+    assert_envelope(r, 422, "validation_error")  # type: ignore[arg-type]
+    assert [d["loc"] for d in r.json()["error"]["details"]] == [loc]
+    kinds = {"type": "in", "key": "kind", "value": ["letter", "agreement_section"]}
+    ok = client.post(VECTOR_STORE, json={"query": "zorg", "filters": kinds, "ranking_options": {"score_threshold": 0}})
+    assert ok.status_code == 200 and {d["attributes"]["kind"] for d in ok.json()["data"]} <= {
+        "letter",
+        "agreement_section",
+    }
+
+
+def test_vector_store_results_are_best_first_by_the_score_shown(client: TestClient) -> None:
+    """OpenAI's results come sorted by score; the service's hybrid rank stays in the attributes."""
+    body = {"query": "Wat vraagt de NVZ van het nieuwe kabinet?", "max_num_results": 20}
+    data = client.post(VECTOR_STORE, json={**body, "ranking_options": {"score_threshold": 0}}).json()["data"]
+    scores = [d["score"] for d in data]
+    assert len(data) == 20 and scores == sorted(scores, reverse=True), scores
+    ranks = [d["attributes"]["rank"] for d in data]
+    assert sorted(ranks) == list(range(1, 21)) and ranks != sorted(ranks)  # hybrid order differs from the cosine's
+
+
+@pytest.mark.parametrize("ranker", ["none", "auto", "default-2024-11-15", "bogus", ""])
+def test_vector_store_ranker_takes_openais_values(client: TestClient, ranker: str) -> None:
+    r = client.post(VECTOR_STORE, json={"query": "zorg", "ranking_options": {"ranker": ranker}})
+    if ranker in ("none", "auto", "default-2024-11-15"):
+        assert r.status_code == 200, r.text
+    else:
+        assert_envelope(r, 422, "validation_error")  # type: ignore[arg-type]
+        assert r.json()["error"]["details"][0]["loc"] == ["body", "ranking_options", "ranker"]

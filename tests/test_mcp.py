@@ -44,15 +44,21 @@ def error_of(res: Any) -> dict[str, Any]:
     ("tool", "args", "field"),
     [
         ("search", {"query": ""}, "query"),
-        ("search", {"query": "   "}, "query"),
         ("search", {"query": "zorg", "top_k": -5}, "top_k"),
+        # strict types, as over HTTP: no string, float or bool for an integer
+        ("search", {"query": "zorg", "top_k": "3"}, "top_k"),
+        ("search", {"query": "zorg", "top_k": 3.0}, "top_k"),
+        ("search", {"query": "zorg", "top_k": True}, "top_k"),
+        ("factcheck", {"claim": "De zorg krijgt meer geld.", "top_k": "2"}, "top_k"),
         ("search", {"query": "zorg", "top_k": 0}, "top_k"),
         ("search", {"query": "zorg", "top_k": 500}, "top_k"),
         ("search", {"query": "zorg", "date_from": "morgen"}, "date_from"),
         ("search", {"query": "zorg", "kind": "email"}, "kind"),
         ("search", {"query": "zorg", "colour": "red"}, "colour"),
         ("ask", {"question": "Wat wil de NVZ?", "top_k": 51}, "top_k"),
-        ("ask", {"question": "Wat wil de NVZ?", "filters": {}}, "filters"),
+        ("ask", {"question": "Wat wil de NVZ?", "filters": {}}, "filters"),  # the filters are arguments, as in search
+        ("ask", {"question": "Wat wil de NVZ?", "kind": "email"}, "kind"),
+        ("factcheck", {"claim": "De zorg krijgt meer geld.", "date_to": "gisteren"}, "date_to"),
         ("factcheck", {"claim": ""}, "claim"),
         ("factcheck", {"claim": "De zorg krijgt meer geld.", "top_k": 21}, "top_k"),
     ],
@@ -79,6 +85,38 @@ def test_service_errors_keep_their_code(answerer: Any) -> None:
     assert error_of(call(build_mcp(loading), "ask", {"question": "Wat wil de NVZ?"}))["code"] == "index_not_ready"
 
 
+def test_an_unknown_tool_gets_the_envelope(answerer: Any) -> None:
+    err = error_of(call(build_mcp(lambda: answerer), "nosuch", {"query": "zorg"}))
+    assert err["code"] == "not_found" and "nosuch" in err["message"], err
+    assert err["details"] == {"tools": ["ask", "factcheck", "search"]}
+
+
+@pytest.mark.parametrize(("tool", "args"), [("search", {"query": "   "}), ("ask", {"question": "\u2028"})])
+def test_a_text_without_words_is_an_invalid_query_as_over_http(answerer: Any, tool: str, args: dict[str, Any]) -> None:
+    assert error_of(call(build_mcp(lambda: answerer), tool, args))["code"] == "invalid_query"
+
+
+def test_ask_and_factcheck_take_the_filters_of_search(hashing_index: Path) -> None:
+    lenient = open_answerer(make_settings(hashing_index, min_answer_score=0.0))  # the fake encoder's cosines are low
+    server = build_mcp(lambda: lenient)
+    res = call(server, "ask", {"question": "Wat vraagt de NVZ?", "kind": "agreement_section"})
+    assert not res.is_error and res.structured_content["supporting"], res
+    assert {h["document"]["kind"] for h in res.structured_content["supporting"]} == {"agreement_section"}
+    res = call(
+        server,
+        "factcheck",
+        {"claim": "De zorg heeft behoefte aan stabiel kabinetsbeleid.", "sender": "NVZ", "top_k": 3},
+    )
+    assert not res.is_error and res.structured_content["evidence"], res
+    assert all("nvz" in e["document"]["sender"].lower() for e in res.structured_content["evidence"])
+    dates = {"date_from": "2025-12-01", "date_to": "2025-12-05"}
+    res = call(server, "factcheck", {"claim": "De zorg krijgt meer geld.", **dates})
+    assert all("2025-12-01" <= e["document"]["date"] <= "2025-12-05" for e in res.structured_content["evidence"])
+    backwards = {"date_from": "2025-12-05", "date_to": "2025-12-01"}
+    err = error_of(call(server, "ask", {"question": "Wat vraagt de NVZ?", **backwards}))
+    assert err["code"] == "validation_error" and err["details"][0]["loc"] == ["date_from"]
+
+
 def test_search_filters_by_date_as_http_does(answerer: Any) -> None:
     args = {"query": "zorg en kabinet", "top_k": 5, "date_from": "2025-12-01", "date_to": "2025-12-05"}
     res = call(build_mcp(lambda: answerer), "search", args)
@@ -99,7 +137,9 @@ def test_tool_schemas_say_what_is_refused(answerer: Any) -> None:
     assert (top_k["minimum"], top_k["maximum"]) == (1, 50) and schemas["factcheck"]["properties"]["top_k"][
         "maximum"
     ] == 20
-    assert {"date_from", "date_to", "kind", "sender"} <= set(schemas["search"]["properties"])
+    for tool in ("search", "ask", "factcheck"):
+        assert {"date_from", "date_to", "kind", "sender"} <= set(schemas[tool]["properties"]), tool
+        assert schemas[tool]["properties"]["top_k"]["type"] == "integer"
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +159,37 @@ def test_over_http_an_empty_query_is_a_clear_error_without_a_traceback(server: t
     res = call(base + "/mcp/", "search", {"query": "zorg", "top_k": 2})
     assert not res.is_error and len(res.structured_content["results"]) == 2
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/mcp/"])
+@pytest.mark.parametrize("accept", [None, "text/event-stream", "application/json, text/event-stream"])
+def test_over_http_a_get_is_refused_at_once(server: tuple[str, Path], path: str, accept: str | None) -> None:
+    """Stateless with JSON responses: no server-initiated stream, so no GET (it used to hang as an SSE stream)."""
+    import httpx
+
+    base, _ = server
+    r = httpx.get(base + path, headers={"accept": accept} if accept else {}, timeout=5)
+    assert r.status_code == 405 and r.headers["allow"] == "POST", r.text
+    assert error_of_body(r.json()) == {
+        "code": "method_not_allowed",
+        "message": f"GET is not allowed on {path}; allowed: POST",
+        "details": {"allow": ["POST"]},
+    }
+    assert httpx.delete(base + path, timeout=5).status_code == 405
+
+
+def test_over_http_both_paths_answer_without_a_redirect(server: tuple[str, Path]) -> None:
+    """`/mcp` redirected to an absolute http://host/mcp/, which breaks behind a TLS proxy."""
+    import httpx
+
+    base, _ = server
+    for path in ("/mcp", "/mcp/"):
+        res = call(base + path, "search", {"query": "zorg", "top_k": 1})
+        assert not res.is_error and len(res.structured_content["results"]) == 1, path
+        r = httpx.post(base + path, json={}, follow_redirects=False, timeout=5)
+        assert r.status_code != 307 and "location" not in r.headers, (path, r.status_code)
+
+
+def error_of_body(body: dict[str, Any]) -> dict[str, Any]:
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    return body["error"]  # type: ignore[no-any-return]

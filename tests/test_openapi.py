@@ -144,6 +144,16 @@ def test_probes_are_documented_for_head(spec: dict[str, Any]) -> None:
     assert set(spec["paths"]["/readyz"]["head"]["responses"]) == {"200", "503"}
 
 
+def test_every_get_is_documented_for_head(spec: dict[str, Any]) -> None:
+    for path, item in spec["paths"].items():
+        if "get" in item:
+            assert "head" in item, path
+            if path not in ("/healthz", "/readyz"):  # those two have their own HEAD routes
+                assert item["head"]["operationId"] == item["get"]["operationId"] + "_head"
+                assert item["head"]["parameters"] == item["get"].get("parameters", [])
+                assert set(item["head"]["responses"]) == set(item["get"]["responses"]), path
+
+
 def test_an_unparsable_multipart_body_has_a_documented_code(client: TestClient) -> None:
     auth = {"x-api-key": KEY}
     r = client.post("/v1/documents", content=b"--x\r\n", headers={**auth, "content-type": "multipart/form-data"})
@@ -193,7 +203,7 @@ def server(hashing_index: Path, tmp_path: Path) -> Iterator[str]:
 def test_schemathesis_finds_no_failure(server: str, tmp_path: Path) -> None:
     """Every check but positive-data acceptance, a fixed seed, at most 10 generated cases per operation and phase."""
     summary = api_contract.run_schemathesis(server, KEY, max_examples=10, seed=1, report=tmp_path / "st.json")
-    assert summary["operations"] == 14 and summary["cases"] >= 500, summary
+    assert summary["operations"] == 17 and summary["cases"] >= 500, summary
     assert summary["failures"] == [] and summary["errors"] == [], Path(summary["output"]).read_text()[-5000:]
     assert summary["exit_code"] == 0 and set(summary["phases"].values()) == {"success"}, summary
 

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
-from qa_service.api import errors, examples, openai_compat, ops, routes, writes
+from qa_service.api import errors, examples, head, mcp_http, openai_compat, ops, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
 from qa_service.encoders import Encoder, make_encoder
@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
             for part, entries in writes.openapi_components().items():
                 schema.setdefault("components", {}).setdefault(part, {}).update(entries)
             examples.apply(schema)
+            head.document_head_operations(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -205,12 +206,12 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection="*" not in hosts, allowed_hosts=hosts, allowed_origins=settings.cors_origins
     )
-    app.mount(
-        "/mcp",
-        mcp.streamable_http_app(
-            streamable_http_path="/", stateless_http=True, json_response=True, transport_security=security
-        ),
+    sdk_app = mcp.streamable_http_app(
+        streamable_http_path=mcp_http.SDK_PATH, stateless_http=True, json_response=True, transport_security=security
     )
+    app.router.routes.extend(mcp_http.routes(sdk_app))
+
+    app.add_middleware(head.HeadAsGet)  # first, so the middleware below see the HEAD request
 
     @app.middleware("http")
     async def read_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -224,11 +225,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        t0 = time.perf_counter()
+        t0, method = time.perf_counter(), request.method  # read first: HeadAsGet runs a HEAD as GET inside
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
-        metrics.latency.labels(path, request.method, str(response.status_code)).observe(time.perf_counter() - t0)
+        metrics.latency.labels(path, method, str(response.status_code)).observe(time.perf_counter() - t0)
         return response
 
     web = Path(__file__).resolve().parent.parent / "web"

@@ -79,7 +79,10 @@ def allowed_methods(request: Request) -> list[str]:
     tried against the routes instead (mounted apps answer their own 405s, with their own `Allow`).
     """
     routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
-    return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]
+    served = {m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)}
+    if "GET" in served:  # head.HeadAsGet answers HEAD wherever GET is served
+        served.add("HEAD")
+    return [m for m in _METHODS if m in served]
 
 
 def clean_errors(errors: list[Any]) -> list[dict[str, Any]]:

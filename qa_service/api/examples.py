@@ -229,6 +229,7 @@ VECTOR_STORE_RESPONSE: dict[str, Any] = {
                 "kind": "attachment",
                 "title": ATTACHMENT_REF["title"],
                 "passage_id": HIT["passage_id"],
+                "rank": 1,
                 "char_start": 931,
                 "char_end": 1446,
                 "line_start": 154,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from qa_service.api.schemas import ErrorBody
@@ -26,6 +28,20 @@ def is_json(media: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def _require_utf8(body: bytes) -> None:
+    """Refuse JSON that is not UTF-8 (RFC 8259), as the upload endpoint's parser does.
+
+    FastAPI parses with `json.loads`, which detects UTF-16 and UTF-32 and skips a UTF-8 byte-order
+    mark, so such bodies were answered here though the README (and the JSON upload) refuse them.
+    A JSON text has no NUL in its first bytes, so the detection cannot mistake a UTF-8 body.
+    """
+    encoding = json.detect_encoding(body) if body else "utf-8"
+    if encoding != "utf-8":
+        found = "UTF-8 with a byte-order mark" if encoding == "utf-8-sig" else encoding.upper()[:6]
+        msg = f"the body is {found}; JSON must be UTF-8 without a byte-order mark (RFC 8259)"
+        raise RequestValidationError([{"loc": ("body",), "msg": msg, "type": "json_invalid"}])
+
+
 async def require_json(request: Request) -> None:
     """Refuse a body that is not declared as JSON, before the schema is checked.
 
@@ -36,7 +52,10 @@ async def require_json(request: Request) -> None:
     schema, whose 422 says what is missing.
     """
     media = media_type(request.headers)
-    if is_json(media) or (not media and not await request.body()):
+    if is_json(media):
+        _require_utf8(await request.body())
+        return
+    if not media and not await request.body():
         return
     given = f"content-type {media!r}" if media else "no content-type"
     raise HTTPException(415, f"the body must be JSON sent as content-type application/json ({given} given)")

@@ -3,7 +3,13 @@
 So the official `openai` client's `client.vector_stores.search(...)` works against this service
 (`OpenAI(base_url="http://host:8000/v1", api_key="unused")`). The store id is `default` or the
 index folder's name. Filters follow OpenAI's comparison/compound filters over the attributes
-`kind`, `sender`, `source_file`, `document_id` (eq, in) and `date` (gt, gte, lt, lte, eq).
+`kind`, `sender`, `source_file`, `document_id` (eq, in) and `date` (gt, gte, lt, lte, eq); a kind
+that does not exist is a 422, as in `/v1/search`.
+
+`score` is what OpenAI calls the similarity score and what `score_threshold` compares: the dense
+cosine of query and passage, comparable across queries. OpenAI's results come best first by that
+score, and clients cut or merge lists by it, so `data` is the hybrid search's best passages
+ordered by `score`; the hybrid rank stays in `attributes.rank`.
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
 from qa_service.api import examples
 from qa_service.api.media import UNSUPPORTED
 from qa_service.api.routes import ERRORS, JSON_BODY, ServiceDep, check_length
-from qa_service.api.schemas import Int, Number
+from qa_service.api.schemas import Int, Kind, Number
 from qa_service.errors import InvalidQuery, NotFound
 from qa_service.search import Filters
 
@@ -39,7 +46,10 @@ class Compound(BaseModel):
 
 class RankingOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    ranker: str | None = None
+    # OpenAI's values; each gets this service's own ranking (hybrid fusion, no re-ranker to turn off).
+    ranker: Literal["none", "auto", "default-2024-11-15"] | None = Field(
+        None, description="Accepted for compatibility; every value gets the service's hybrid ranking"
+    )
     score_threshold: Number | None = Field(None, ge=0.0, le=1.0, description="Dense cosine a result must reach")
 
 
@@ -60,10 +70,10 @@ class TextContent(BaseModel):
 class VectorStoreResult(BaseModel):
     file_id: str = Field(description="The document id")
     filename: str = Field(description="The corpus file the document comes from")
-    score: float = Field(description="Dense cosine of query and passage (0-1)")
+    score: float = Field(description="Dense cosine of query and passage (0-1); `data` is ordered by it, best first")
     attributes: dict[str, str | int | float | bool] = Field(
-        description="kind, title, passage_id, char and line offsets; sender, date, registration_number, "
-        "subject and heading_path when known"
+        description="kind, title, passage_id, rank (in the service's hybrid ranking), char and line offsets; "
+        "sender, date, registration_number, subject and heading_path when known"
     )
     content: list[TextContent]
 
@@ -76,20 +86,33 @@ class VectorStorePage(BaseModel):
     next_page: str | None
 
 
-def _apply(f: Comparison | Compound, out: Filters) -> None:
+_KIND: TypeAdapter[Kind] = TypeAdapter(Kind)
+_KINDS: TypeAdapter[list[Kind]] = TypeAdapter(list[Kind])
+
+
+def _kinds(value: str | list[str | float], loc: tuple[str | int, ...]) -> list[str]:
+    """The kinds asked for, refused as /v1/search refuses them: a kind that does not exist is a 422."""
+    try:
+        return [_KIND.validate_python(value)] if isinstance(value, str) else list(_KINDS.validate_python(value))
+    except ValidationError as e:
+        errors = [{**err, "loc": (*loc, *err["loc"])} for err in e.errors()]
+        raise RequestValidationError(errors) from None
+
+
+def _apply(f: Comparison | Compound, out: Filters, loc: tuple[str | int, ...] = ("body", "filters")) -> None:
     if isinstance(f, Compound):
         if f.type != "and":
             raise InvalidQuery("only `and` compound filters are supported")
-        for sub in f.filters:
-            _apply(sub, out)
+        for i, sub in enumerate(f.filters):
+            _apply(sub, out, (*loc, "filters", i))
         return
     key, op, val = f.key, f.type, f.value
     if key in ("kind", "sender", "source_file", "document_id"):
         if op == "in" and key == "kind" and isinstance(val, list):
-            out.kind = [str(v) for v in val]
+            out.kind = _kinds(val, (*loc, "value"))
         elif op == "eq" and isinstance(val, str):
             if key == "kind":
-                out.kind = [val]
+                out.kind = _kinds(val, (*loc, "value"))
             else:
                 setattr(out, key, val)
         else:
@@ -116,6 +139,10 @@ def _apply(f: Comparison | Compound, out: Filters) -> None:
     raise InvalidQuery(f"unsupported filter {key!r} {op!r}; keys: kind, sender, source_file, document_id, date")
 
 
+def _score(dense: float) -> float:
+    return round(max(0.0, dense), 6)
+
+
 @router.post(
     "/v1/vector_stores/{vector_store_id}/search",
     operation_id="vector_store_search",
@@ -135,7 +162,7 @@ def vector_store_search(
     svc: ServiceDep,
     request: Request,
 ) -> dict[str, Any]:
-    """Search in OpenAI's vector-store result shape: one result per passage, `score` = dense cosine."""
+    """Search in OpenAI's vector-store result shape: one result per passage, best first by `score` (dense cosine)."""
     names = {"default", request.app.state.settings.index_dir.name}
     if vector_store_id not in names:
         raise NotFound(f"no vector store {vector_store_id!r}; use one of {sorted(names)}")
@@ -150,12 +177,14 @@ def vector_store_search(
     threshold = body.ranking_options.score_threshold if body.ranking_options else None
     res = svc.search(query, top_k=body.max_num_results, filters=filters, min_score=threshold)
     data = []
-    for h in res.hits:
+    # Best first by the score shown (sorted is stable: equal scores keep their hybrid order).
+    for h in sorted(res.hits, key=lambda h: -_score(h.dense)):
         d = h.document
         attrs: dict[str, str | float | bool] = {
             "kind": d.kind,
             "title": d.title,
             "passage_id": h.passage.id,
+            "rank": h.rank,
             "char_start": h.passage.char_start,
             "char_end": h.passage.char_end,
             "line_start": d.line_start,
@@ -171,7 +200,7 @@ def vector_store_search(
             {
                 "file_id": d.id,
                 "filename": d.source_file,
-                "score": round(max(0.0, h.dense), 6),
+                "score": _score(h.dense),
                 "attributes": attrs,
                 "content": [{"type": "text", "text": h.passage.text}],
             }

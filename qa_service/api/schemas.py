@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic import Strict as StrictType
 
 Kind = Literal["letter", "attachment", "reply", "agreement_section"]
@@ -15,14 +15,9 @@ MAX_TOP_K = 50
 MAX_FACTCHECK_TOP_K = 20
 
 
-def _non_blank(v: str) -> str:
-    if not v.strip():
-        raise ValueError("text is blank")
-    return v
-
-
-# A question, claim or query: at least one non-space character.
-NonBlank = Annotated[str, AfterValidator(_non_blank)]
+# A question, claim or query. Only the empty string breaks the schema (422); a text with no words
+# (blanks, U+2028, "???") is the core's `invalid_query` (400), on every face and endpoint alike.
+QueryText = Annotated[str, Field(min_length=1)]
 
 
 def _iso_date(v: Any) -> Any:
@@ -76,7 +71,7 @@ class SearchFilters(Strict):
 
 
 class SearchRequest(Strict):
-    query: NonBlank = Field(..., min_length=1, description="Question, claim or keywords, in Dutch or English")
+    query: QueryText = Field(..., description="Question, claim or keywords, in Dutch or English")
     top_k: Int = Field(5, ge=1, le=MAX_TOP_K, description="Passages to return at most")
     mode: Literal["hybrid", "semantic", "keyword"] = Field(
         "hybrid", description="`hybrid` (vectors + BM25), `semantic` (vectors only) or `keyword` (BM25 only)"
@@ -202,7 +197,7 @@ class ErrorBody(BaseModel):
 
 
 class AskRequest(Strict):
-    question: NonBlank = Field(..., min_length=1, description="A question in Dutch or English")
+    question: QueryText = Field(..., description="A question in Dutch or English")
     top_k: Int = Field(
         5, ge=1, le=MAX_TOP_K, description="Passages to look for the answer in, and to return as support"
     )
@@ -210,7 +205,7 @@ class AskRequest(Strict):
 
 
 class FactCheckRequest(Strict):
-    claim: NonBlank = Field(..., min_length=1, description="A statement to find evidence for or against")
+    claim: QueryText = Field(..., description="A statement to find evidence for or against")
     top_k: Int = Field(5, ge=1, le=MAX_FACTCHECK_TOP_K, description="Evidence sentences to return at most")
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
