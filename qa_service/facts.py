@@ -268,6 +268,10 @@ class FactBook:
                 if role and role in (s.get("role") or "").lower() and own:
                     sig = Signatory(**s)  # type: ignore[arg-type]
                     return FactAnswer(sig.describe(), doc, self.passage(doc, "tail"), confidence)
+            # No signature block parsed, but the reply addressed the signer with the role
+            # ("T.a.v. burgemeester Van den Belt").
+            if role and not doc.signatories and doc.signatory and role in doc.signatory.lower():
+                return FactAnswer(doc.signatory, doc, self.passage(doc, "tail"), confidence)
         return None
 
 

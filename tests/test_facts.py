@@ -188,6 +188,13 @@ def test_what_the_agreement_says_is_not_answered_from_a_letter(answerer: Answere
 
 
 @pytest.mark.real_model
+def test_a_role_known_only_from_the_replys_addressee(answerer: Answerer) -> None:
+    # The Steenbergen letter has no closing formula; the reply is addressed "T.a.v. burgemeester ..."
+    a = answerer.ask("Wie is de burgemeester van Steenbergen?")
+    assert a.answer is not None and a.answer.kind == "fact" and "Van den Belt" in a.answer.text
+
+
+@pytest.mark.real_model
 def test_an_organisations_own_letter_before_a_joint_one(answerer: Answerer) -> None:
     a = answerer.ask("Wie ondertekende de brief van de NVB?")  # the NVB also co-signed a joint letter
     assert a.answer is not None and a.answer.text == "Medy van der Laan, voorzitter NVB"
