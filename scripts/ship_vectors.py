@@ -24,7 +24,7 @@ from qa_service.corpus import load_corpus
 from qa_service.encoders import EmbeddingCache, make_encoder
 from qa_service.progress import Progress
 from qa_service.service import chunking_of
-from qa_service.store.index import _cached_counter, embedding_text, sentence_rows
+from qa_service.store.index import cached_counter, embedding_text, sentence_rows
 from qa_service.store.shipped import ShippedVectors, file_for, write_shipped
 
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     out_dir: Path = args.out or settings.vectors_dir
     encoder = make_encoder(settings.encoder, settings.encoder_threads)
-    passage_texts, sentence_texts = corpus_texts(settings, _cached_counter(encoder))
+    passage_texts, sentence_texts = corpus_texts(settings, cached_counter(encoder))
     texts = list(dict.fromkeys([*passage_texts, *sentence_texts]))
     shipped = None if args.no_shipped else ShippedVectors.open(out_dir, encoder.name)
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", shipped)

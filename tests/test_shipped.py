@@ -13,7 +13,7 @@ from qa_service.chunking import ChunkingSettings
 from qa_service.config import Settings
 from qa_service.encoders import EmbeddingCache, HashingEncoder, make_encoder
 from qa_service.service import chunking_of
-from qa_service.store.index import _cached_counter, build_index, load_index
+from qa_service.store.index import build_index, cached_counter, load_index
 from qa_service.store.live import apply_changes
 from qa_service.store.shipped import ShippedVectors, file_for, write_shipped
 from qa_service.store.vectors import FaissVectorStore
@@ -138,7 +138,7 @@ def test_script_reuses_the_file_it_replaces(tmp_path: Path, monkeypatch: pytest.
 def _e5_corpus_texts() -> tuple[object, list[str]]:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     enc = make_encoder("e5")
-    passages, sentences = ship_vectors.corpus_texts(settings, _cached_counter(enc))
+    passages, sentences = ship_vectors.corpus_texts(settings, cached_counter(enc))
     assert settings.chunk_target_tokens == chunking_of(settings).target_tokens
     return enc, list(dict.fromkeys([*passages, *sentences]))
 

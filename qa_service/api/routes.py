@@ -147,9 +147,11 @@ def search(
 def ask(
     body: Annotated[AskRequest, Body(openapi_examples=examples.ASK_REQUESTS)], answerer: AnswererDep, request: Request
 ) -> dict[str, Any]:
-    """The sentence (with the one after it) that best answers the question, with its citation.
+    """The answer to a question with its citation: a document fact (who signed, when, the kenmerk)
+    or the sentence (with the one after it) that answers it.
 
-    `answer` is null, with a `reason`, when no sentence clears the calibrated similarity threshold.
+    `answer` is null, with a `reason` and up to 3 `candidates`, when its calibrated confidence is
+    below the threshold, its similarity below the floor, or a lookup finds no document fact.
     """
     check_length(request, body.question)
     a = answerer.ask(body.question, top_k=body.top_k, filters=to_filters(body.filters))

@@ -238,7 +238,7 @@ def build_index(
     if not documents:
         raise IndexNotFound(f"no corpus files found in {corpus_dir}")
     t1 = time.perf_counter()
-    passages = chunk_documents(documents, _cached_counter(encoder), chunking)
+    passages = chunk_documents(documents, cached_counter(encoder), chunking)
     timings = {"parse": t1 - t0, "chunk": time.perf_counter() - t1}
     return commit_version(
         index_dir,
@@ -366,7 +366,8 @@ def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
 
 
-def _cached_counter(encoder: Encoder) -> Callable[[str], int]:
+def cached_counter(encoder: Encoder) -> Callable[[str], int]:
+    """The encoder's token count, remembered per text (chunking asks for the same texts often)."""
     cache: dict[str, int] = {}
 
     def count(text: str) -> int:

@@ -30,7 +30,7 @@ from qa_service.errors import EmptyDocument, IndexMismatch, NotFound
 from qa_service.store.index import (
     LoadedIndex,
     _atomic_write,
-    _cached_counter,
+    cached_counter,
     commit_version,
     current_version,
     embedding_text,
@@ -161,7 +161,7 @@ def apply_changes(
         if clash:
             raise IndexMismatch(f"document id {sorted(clash)[0]!r} already exists")
         passages = [p for p in live.passages if p.doc_id not in remove]
-        added = chunk_documents(new_docs, _cached_counter(encoder), chunking)
+        added = chunk_documents(new_docs, cached_counter(encoder), chunking)
         if add_text is not None:
             require_content(add_text[0], added)
         passages += added

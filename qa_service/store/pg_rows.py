@@ -18,7 +18,7 @@ from qa_service.chunking import ChunkingSettings, Passage, chunk_documents
 from qa_service.corpus import Document
 from qa_service.encoders import EmbeddingCache, Encoder
 from qa_service.retrieval.terms import words
-from qa_service.store.index import embedding_text, sentence_rows
+from qa_service.store.index import cached_counter, embedding_text, sentence_rows
 from qa_service.store.keyword import analyze, looks_english
 from qa_service.store.pg_sql import impact
 
@@ -58,15 +58,7 @@ def prepare(
     progress: Callable[[int, int], None] | None = None,
 ) -> Prepared:
     """Chunk and embed documents (vectors from the embedding cache where it has them)."""
-    counts: dict[str, int] = {}
-
-    def count(text: str) -> int:
-        n = counts.get(text)
-        if n is None:
-            n = counts[text] = encoder.count_tokens(text)
-        return n
-
-    passages = chunk_documents(documents, count, chunking)
+    passages = chunk_documents(documents, cached_counter(encoder), chunking)
     by_id = {d.id: d for d in documents}
     texts = [embedding_text(by_id[p.doc_id], p, chunking.context) for p in passages]
     sent_texts, table = sentence_rows(by_id, passages)
