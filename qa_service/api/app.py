@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
+from qa_service.api import asks as asks_routes
 from qa_service.api import errors, examples, head, mcp_http, openai_compat, ops, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
@@ -29,7 +30,7 @@ from qa_service.errors import IndexNotReady
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.search import SearchService
-from qa_service.service import answerer_for, chunking_of, open_store, service_for, uses_database
+from qa_service.service import answerer_for, ask_shelf, chunking_of, open_store, service_for, uses_database
 from qa_service.store.index import LoadedIndex, load_index
 from qa_service.store.live import IndexWatcher
 
@@ -116,19 +117,33 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
             try:
                 enc = encoder or make_encoder(settings.encoder, settings.encoder_threads)
                 chunking = chunking_of(settings)
+                shelf = app.state.asks = ask_shelf(settings, enc)
+
+                def trace_asks(svc: SearchService) -> None:
+                    # Derived data, traced in the background once a version is served: a request
+                    # for asks before it is done waits for it (AskShelf), searches never do.
+                    def run() -> None:
+                        try:
+                            shelf.book(svc.store)
+                        except Exception:  # a failed trace is reported on the next request for asks
+                            logger.exception("tracing asks failed")
+
+                    threading.Thread(target=run, name="ask-tracer", daemon=True).start()
 
                 def publish(index: LoadedIndex) -> None:
                     svc = service_for(index, enc, settings)
-                    app.state.answerer = answerer_for(svc, settings)
+                    app.state.answerer = answerer_for(svc, settings, shelf)
                     app.state.service = svc  # one assignment: requests see the old or the new index
+                    trace_asks(svc)
                     metrics.index_size.labels("passages").set(len(index.passages))
                     metrics.index_size.labels("documents").set(len(index.documents))
 
                 if uses_database(settings):  # every request reads the database: nothing to watch
                     store = open_store(settings, enc.name)
                     svc = service_for(store, enc, settings)
-                    app.state.answerer = answerer_for(svc, settings)
+                    app.state.answerer = answerer_for(svc, settings, shelf)
                     app.state.service = svc
+                    trace_asks(svc)
                     info = store.info()
                     metrics.index_size.labels("passages").set(info.passages)
                     metrics.index_size.labels("documents").set(info.documents)
@@ -173,9 +188,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = None
     app.state.load_error = None
     app.state.watcher = None
+    app.state.asks = None
     errors.install(app)
     app.include_router(ops.router)
     app.include_router(routes.router)
+    app.include_router(asks_routes.router)
     app.include_router(openai_compat.router)
     app.include_router(writes.router)
 
