@@ -63,32 +63,11 @@ def traced(items: list[dict], svc, settings: Settings) -> tuple[np.ndarray, list
     asks = [Ask(f"g{i}", "", i, t, 0, len(t), "", "gold") for i, t in enumerate(texts)]
     agreement = _agreement(svc.store)
     trace(asks, vecs, agreement)
-    from qa_service.asks.status import Signals, features
-    from qa_service.asks.trace import specific_terms
-
-    xs = []
-    for a, t in zip(asks, texts, strict=True):
-        terms = specific_terms(t, agreement)
-        sigs = []
-        for m in a.agreement:
-            j = next(k for k, p in enumerate(agreement.passages) if p.id == m.passage_id)
-            doc_text = svc.store.document(m.doc_id).text
-            sigs.append(
-                Signals.of(
-                    t,
-                    doc_text[m.sentence_start : m.sentence_end],
-                    agreement.texts[j],
-                    m.similarity,
-                    float(vecs[int(a.id[1:])] @ agreement.passage_vectors[j]),
-                    terms,
-                    0.0,
-                )
-            )
-        xs.append(features(sigs) if sigs else [0.0] * len(status.FEATURES))
+    xs = [a.features or [0.0] * len(status.FEATURES) for a in asks]
     return np.asarray(xs, dtype=np.float64), asks
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 10.0, steps: int = 3000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mean = x.mean(0)
     std = x.std(0) + 1e-9
     z = (x - mean) / std
@@ -209,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         src = re.sub(r"BIAS = \([^)]*\)", f"BIAS = {fmt(b)}", src)
         src = re.sub(r"ADDRESSED_MIN = [0-9.]+", f"ADDRESSED_MIN = {thr}", src)
+        src = re.sub(r"ABSENT_MIN = [0-9.]+", f"ABSENT_MIN = {low}", src)
         path.write_text(src)
         print(f"wrote {path}", file=sys.stderr)
     return 0

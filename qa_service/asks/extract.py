@@ -51,7 +51,8 @@ _REQUEST = re.compile(
 # "wij vragen aandacht": asks for attention, which still names the issue raised.
 _NECESSITY = re.compile(
     r"\b(?:moet|moeten|dient|dienen|zou(?:den)?\b.{0,60}?\bmoeten|zal\b.{0,40}?\bmoeten|is nodig|zijn nodig"
-    r"|nodig is|nodig zijn|nodig om|het nodig|nodig\b.{0,40}?\bom|(?:zou|is) het beter|beter zou zijn"
+    r"|nodig is|nodig zijn|nodig om|het nodig|\b(?:is|zijn)\b.{0,60}?\bnodig\b|nodig\b.{0,40}?\bom"
+    r"|(?:zou|is) het beter|beter zou zijn"
     r"|heeft\b.{0,40}?\bnodig|hebben\b.{0,40}?\bnodig|noodzakelijk|noodzaak|essentieel"
     r"|cruciaal|van (?:groot|essentieel|wezenlijk|belangrijk) belang|urgent|onontbeerlijk|onmisbaar|vereist|vereisen"
     r"|verdient|verdienen|het is (?:tijd|zaak|hoog tijd|het moment)|is het (?:tijd|zaak|moment)|wenselijk|gewenst"
@@ -76,7 +77,8 @@ _FACTUAL = re.compile(
 _OFFER = re.compile(
     r"\b(?:graag bereid|zijn bereid|is bereid|ben bereid|gaan (?:wij |we )?graag|denken (?:wij |we )?graag"
     r"|lichten (?:wij |we )?graag|graag toe|staan klaar|staat klaar|(?:in|met u in) gesprek|toelichten|toe te lichten"
-    r"|graag mee|komen graag|kom graag|dank u|bedankt|succes (?:met|bij|in)|feliciteren|wensen u)\b",
+    r"|graag mee|komen graag|kom graag|dank u|danken u|bedankt|succes (?:met|bij|in)|feliciteren|wensen u"
+    r"|nieuwsbrief|abonneer\w*|lees meer|meer informatie)\b",
     _I,
 )
 # Words that start a Dutch sentence but are no verb stem (articles, pronouns, prepositions, ...).
@@ -96,8 +98,17 @@ _ASK_HEADING = re.compile(
 )
 # "Als commissie hebben we de volgende aanbevelingen:" announces the asks below; it is none itself.
 _ANNOUNCES = re.compile(r"\b(?:de volgende|hieronder|onderstaande|als volgt)\b[^.!?]{0,60}:\s*$", _I)
+_ANNOUNCES_ASKS = re.compile(
+    r"\b(?:aanbeveling\w*|voorstel\w*|oproep\w*|verzoek\w*|actiepunt\w*|wensen|eisen|prioriteiten|speerpunten"
+    r"|maatregelen|recommendations?)\b",
+    _I,
+)
 # "Dit vraagt om ...": a demand stated about the issue itself.
-_DEMAND = re.compile(r"^(?:dit|dat|het|deze|die)\b[^,.;:]{0,60}\b(?:vraagt|vragen|vraagt daarom|roept)\s+om\b", _I)
+_DEMAND = re.compile(
+    r"\b(?:vraagt|vragen)\s+(?:\w+\s+){0,2}?om\b|\b(?:vergt|vergen|vereist|vereisen)\b|^(?:dit|dat)\s+vraagt\b", _I
+)
+# "de sprong die nodig is", "wat er nodig is": a necessity inside a description.
+_RELATIVE_NEED = re.compile(r"\b(?:die|dat|wat)\s+(?:er\s+)?(?:\w+\s+){0,2}?nodig\s+(?:is|zijn|was|waren)\b", _I)
 # Separable verbs put their particle last in the imperative ("Roep ... op"): a first word made
 # of such a particle and a verb is a noun ("Oproep aan het kabinet", "Bijdrage").
 _PARTICLES = ("op", "aan", "af", "uit", "mee", "toe", "terug", "weg", "samen", "bij")
@@ -118,7 +129,18 @@ def verb_vocabulary(documents: Iterable[Document]) -> frozenset[str]:
     vocab: set[str] = set()
     for d in documents:
         vocab.update(w.lower() for w in _WORDS.findall(d.text))
+        vocab.update(f"te {m.group(1).lower()}" for m in _TE_INF.finditer(d.text))
     return frozenset(vocab)
+
+
+_TE_INF = re.compile(r"\bte\s+([a-zà-ÿ]{4,}en)\b", _I)
+
+
+def leads_with_infinitive(text: str, vocab: frozenset[str]) -> bool:
+    """ "kopposities versterken in ...", "vereenvoudigen van de toegang ...": an infinitive among the
+    first three words (the writer's `te`-infinitives are in `vocab` as "te <verb>")."""
+    first = _WORDS.findall(text)[:3]
+    return any(w.lower() in vocab and w.lower().endswith("en") and f"te {w.lower()}" in vocab for w in first)
 
 
 def _infinitives(stem: str) -> set[str]:
@@ -247,9 +269,11 @@ def classify(text: str, kind: str, vocab: frozenset[str], names: list[str] = ())
         return "imperative"
     if kind == "heading":
         return None  # "Onze oproep aan het kabinet" announces asks; it asks nothing itself
-    if _REQUEST.search(text) and _writer_speaks(text, names) or _DEMAND.search(text):
+    if _REQUEST.search(text) and _writer_speaks(text, names):
         return "request"
-    if _NECESSITY.search(text) and not _FACTUAL.search(text):
+    if _NECESSITY.search(text) and not _FACTUAL.search(text) and not _RELATIVE_NEED.search(text):
+        return "necessity"
+    if _DEMAND.search(text) and not _FACTUAL.search(text):
         return "necessity"
     return None
 
@@ -281,6 +305,7 @@ def extract_asks(doc: Document, vocab: frozenset[str]) -> list[Ask]:
     item: list[tuple[str | None, int, int]] = []  # sentences of the current long list item
     item_para: Paragraph | None = None
     previous: tuple[Unit, Paragraph, str | None] | None = None
+    colon_before = False  # the last prose unit ended with a colon
 
     def flush() -> None:
         nonlocal item, item_para
@@ -297,8 +322,11 @@ def extract_asks(doc: Document, vocab: frozenset[str]) -> list[Ask]:
             intro = False
         whole_item = unit.kind == "list" and unit.start == para.char_start and unit.end >= para.char_end
         first_of_item = unit.kind == "list" and unit.start == para.char_start
-        if first_of_item and cue is None and (intro or under_heading) and word_count(s) >= MIN_WORDS:
-            cue = "list"
+        if first_of_item and cue is None and word_count(s) >= MIN_WORDS and not is_title(s):
+            if intro or under_heading:
+                cue = "list"
+            elif colon_before and leads_with_infinitive(s, vocab):
+                cue = "list"  # "... realiseren door:" + "nieuwe technologieën breed toegankelijk maken ..."
         if unit.kind == "list" and not whole_item:
             item.append((cue, unit.start, unit.end))
             item_para = para
@@ -315,7 +343,12 @@ def extract_asks(doc: Document, vocab: frozenset[str]) -> list[Ask]:
             found.append((start, unit.end, cue))
         previous = (unit, para, cue)
         if unit.kind not in ("list", "heading"):
-            intro = s.rstrip().endswith(":") and (cue is not None or under_heading or bool(_ANNOUNCES.search(s)))
+            colon_before = s.rstrip().endswith(":")
+            # Only an explicit ask or an announcement of asks makes the list below asks: after
+            # "De investeringen moeten zich richten op de knelpunten:" come problems, not asks.
+            intro = s.rstrip().endswith(":") and (
+                cue in ("request", "imperative") or bool(_ANNOUNCES_ASKS.search(s)) or under_heading
+            )
     flush()
     asks: list[Ask] = []
     for n, (a, b, cue) in enumerate(sorted(found)):

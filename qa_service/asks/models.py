@@ -42,6 +42,7 @@ class Ask:
     confidence: float = 0.0  # how likely `status` is right (calibrated, see asks/status.py)
     probabilities: dict[str, float] = field(default_factory=dict)  # every status's probability
     agreement: list[AgreementMatch] = field(default_factory=list)  # best first
+    features: list[float] = field(default_factory=list)  # the status model's inputs (asks/status.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_service.asks.models import AgreementMatch, Ask
-from qa_service.asks.status import Signals, judge
+from qa_service.asks.status import Signals, features, judge
 from qa_service.chunking import Passage
 from qa_service.store.keyword import KeywordIndex, analyze
 
@@ -156,5 +156,10 @@ def trace(asks: list[Ask], vectors: np.ndarray, agreement: Agreement) -> None:
                 )
             )
         ask.agreement = matches
-        ask.status, ask.probabilities = judge(signals)
+        # How far the best sentence stands above the ask's usual closeness to the agreement: a
+        # generic ask ("investeer in de zorg") is close to many sentences, a specific one to few.
+        typical = float(np.sort(sent_sims[i])[-20:].mean())
+        share = len(terms & signals[0].terms) / max(1, len(terms)) if signals else 0.0
+        ask.features = features(signals, typical, share) if signals else []
+        ask.status, ask.probabilities = judge(ask.features or None)
         ask.confidence = ask.probabilities[ask.status]
