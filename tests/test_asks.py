@@ -17,6 +17,7 @@ from qa_service.asks.status import stance
 from qa_service.asks.who import who_asks
 from qa_service.cli import cli
 from qa_service.corpus.loader import parse_text
+from qa_service.errors import UnknownFilter
 from qa_service.service import ask_shelf, open_answerer, open_service
 from tests.conftest import SHARED_EVAL, make_settings, ready_client
 
@@ -242,7 +243,7 @@ def test_cli_asks_json(hashing_index: Path) -> None:
     bad = CliRunner().invoke(
         cli, ["--index-dir", str(hashing_index), "--encoder", "hashing", "asks", "--sender", "zzz"]
     )
-    assert bad.exit_code != 0 and "no document matches sender" in bad.output
+    assert isinstance(bad.exception, UnknownFilter) and "no document matches sender" in bad.exception.message
 
 
 def test_mcp_asks_tool(hashing_index: Path) -> None:
