@@ -256,6 +256,8 @@ class Answerer:
         """ "Wie vraagt om X?": the organisations whose asks match X, each with its ask and citation."""
         qvec = self.search.encode_query(what)
         found = askers(book, qvec, what, filters, k=max(3, top_k))
+        top = found[0].similarity if found else 0.0
+        second = found[1].similarity if len(found) > 1 else top - 0.05
         sentences = [
             ScoredSentence(
                 a.ask.text,
@@ -266,15 +268,15 @@ class Answerer:
                 a.similarity,
                 a.similarity,
                 citation(book.documents[a.ask.doc_id], book.document),
-                confidence=who_confidence(a.similarity, found[0].similarity if found else 0.0),
+                confidence=who_confidence(a.similarity, top - second if i == 0 else a.similarity - top),
                 kind="ask",
             )
-            for a in found
+            for i, a in enumerate(found)
         ]
         if not sentences or (sentences[0].similarity or 0.0) < WHO_MIN_SIMILARITY:
             reason = "no organisation's ask matches the question closely enough" if sentences else "no asks found"
-            top = sentences[0].confidence if sentences else None
-            return Answer(question, None, [], reason, _ms(t0), sentences[:3], top)
+            first = sentences[0].confidence if sentences else None
+            return Answer(question, None, [], reason, _ms(t0), sentences[:3], first)
         # Every organisation whose ask is about as close as the best one asks it too.
         bar = max(WHO_MIN_SIMILARITY, (sentences[0].similarity or 0.0) - WHO_BAND)
         close = [s for s in sentences if (s.similarity or 0.0) >= bar]
