@@ -112,6 +112,17 @@ def check_asks(rows: list[dict], agreement: str, problems: list[str]) -> Counter
     return tally
 
 
+_LETTERS: list[str] = []
+
+
+def corpus_lower(corpus: Path, raw: dict[str, str]) -> str:
+    """All letter files (not the agreement), lower-cased: where an answer key must occur."""
+    if not _LETTERS:
+        _LETTERS.append("\n".join(p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))
+                                  if p.name != AGREEMENT).lower())
+    return _LETTERS[0]
+
+
 def in_dev(file: str, span: tuple[int, int]) -> bool:
     return any(a <= span[0] and span[1] <= b for a, b in DEV_LETTERS.get(file, []))
 
@@ -134,6 +145,9 @@ def check_who(name: str, rows: list[dict], corpus: Path, raw: dict[str, str], de
         keys = r.get("answer_keys") or []
         if not keys or not 1 <= int(r.get("answer_keys_min", 1)) <= len(keys):
             problems.append(f"{where}: answer_keys/answer_keys_min inconsistent")
+        for key in keys:
+            if key.lower() not in corpus_lower(corpus, raw):
+                problems.append(f"{where}: answer key {key!r} is written nowhere in the letters")
         evidence = r.get("evidence") or []
         if not evidence:
             problems.append(f"{where}: no evidence")
@@ -157,7 +171,8 @@ def check_who(name: str, rows: list[dict], corpus: Path, raw: dict[str, str], de
             if not dev and in_dev(file, span):
                 problems.append(f"{where}: evidence in a dev letter ({file}:{span[0]})")
         tally[(r.get("lang"), r.get("style"))] += 1
-        tally[("orgs", "multi" if len(evidence) > 1 and len(keys) > 1 else "single")] += 1
+        files = {ev.get("file") for ev in evidence}
+        tally[("senders", "several" if len(files) > 1 or int(r.get("answer_keys_min", 1)) > 1 else "one")] += 1
     return tally
 
 
