@@ -21,6 +21,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILES = ["eval/offtopic.jsonl", "eval/ontopic.jsonl", "eval/own_letters.jsonl"]
@@ -48,7 +49,7 @@ class Texts:
         return self.cache[name]
 
 
-def check_item(item: dict, texts: Texts) -> list[str]:
+def check_item(item: dict[str, Any], texts: Texts) -> list[str]:
     errors = []
     for field, typ in REQUIRED.items():
         if not isinstance(item.get(field), typ):
@@ -98,6 +99,10 @@ def check_item(item: dict, texts: Texts) -> list[str]:
     return errors
 
 
+def emit(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
 def main(argv: list[str]) -> int:
     files = argv or DEFAULT_FILES
     texts = Texts()
@@ -106,7 +111,7 @@ def main(argv: list[str]) -> int:
     for name in files:
         path = Path(name) if Path(name).is_absolute() else ROOT / name
         if not path.is_file():
-            print(f"{name}: missing")
+            emit(f"{name}: missing")
             n_errors += 1
             continue
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -116,7 +121,7 @@ def main(argv: list[str]) -> int:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                print(f"{where}: not JSON ({exc})")
+                emit(f"{where}: not JSON ({exc})")
                 n_errors += 1
                 continue
             n_items += 1
@@ -127,9 +132,9 @@ def main(argv: list[str]) -> int:
                     problems.append(f"duplicate id (also {seen[item_id]})")
                 seen.setdefault(item_id, where)
             for p in problems:
-                print(f"{where} [{item_id}]: {p}")
+                emit(f"{where} [{item_id}]: {p}")
             n_errors += len(problems)
-    print(f"{n_items} items in {len(files)} files, {n_errors} errors")
+    emit(f"{n_items} items in {len(files)} files, {n_errors} errors")
     return 1 if n_errors else 0
 
 
