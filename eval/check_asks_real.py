@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ruff: noqa: T201  (a command-line check: printing is its output)
 """Check our own ask annotation (eval/asks_complete_own.jsonl, eval/asks_labelled_own.jsonl).
 
 Usage:
@@ -10,7 +11,8 @@ A quote may drop the letters' markup (**, <sup>n</sup> footnote marks, [text](#)
 superscripts): it then has to occur in the text with that markup dropped too, which is how the
 service shows letters. The script also checks what the shared scorer relies on:
 
-- a complete letter's quotes lie inside its line range; letters do not overlap the 8 dev letters;
+- a complete letter's quotes lie inside its line range (a quote listed twice occurs twice there);
+  letters do not overlap the 8 dev letters;
 - a labelled ask lies inside one of the complete letters, its letter_line is that letter's first
   line, and it matches one of that letter's complete quotes by the scorer's 5-gram rule;
 - labels are addressed/related/absent, an absent ask has no agreement quote and the others have
@@ -18,6 +20,7 @@ service shows letters. The script also checks what the shared scorer relies on:
 - no quote is longer than 80 words (the scorer drops found asks that long).
 Standard library only; exits 1 on any error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,9 +95,10 @@ class Text:
                 pos += len(piece) + 1
             self.views[name] = (" ".join(parts), starts, numbers)
 
-    def find(self, quote: str) -> list[tuple[int, int]]:
+    def find(self, quote: str, plain_only: bool = False) -> list[tuple[int, int]]:
         """(first line, last line) of every occurrence of the quote, in the raw or the markup-free view."""
-        for name, q in (("raw", collapse(quote)), ("plain", collapse(strip_markup(quote)))):
+        views = (("raw", collapse(quote)), ("plain", collapse(strip_markup(quote))))
+        for name, q in views[1:] if plain_only else views:
             text, starts, numbers = self.views[name]
             hits, at = [], text.find(q)
             while q and at >= 0:
@@ -141,8 +145,7 @@ def main() -> int:
         for dev_line in DEV_LETTERS.get(name, ()):
             if first <= dev_line <= last:
                 errors.append(f"{where}: contains dev letter starting at line {dev_line}")
-        if len(set(map(collapse, letter["asks"]))) != len(letter["asks"]):
-            print(f"note: {where}: a quote is listed twice (the letter repeats it)")
+        listed = Counter(collapse(strip_markup(q)) for q in letter["asks"])
         for quote in letter["asks"]:
             n_quotes += 1
             long(where, quote)
@@ -150,6 +153,11 @@ def main() -> int:
             if not hits:
                 found = text(name).find(quote)
                 errors.append(f"{where}: {'outside the range' if found else 'not found'}: {quote[:90]!r}")
+                continue
+            times = listed[collapse(strip_markup(quote))]
+            inside = [h for h in text(name).find(quote, plain_only=True) if first <= h[0] and h[1] <= last]
+            if len(inside) < times:
+                errors.append(f"{where}: listed {times} times, occurs {len(inside)} times: {quote[:90]!r}")
     for (name_a, first_a), la in letters.items():
         for (name_b, first_b), lb in letters.items():
             if name_a == name_b and first_a < first_b <= la["lines"][1]:
@@ -196,12 +204,16 @@ def main() -> int:
 
     for letter in complete:
         counts = labels.get(letter["sender"], Counter())
-        print(f"{letter['sender'][:60]:60} {letter['file'][:3]} {letter['lines'][0]:>4}-{letter['lines'][1]:<4} "
-              f"asks {len(letter['asks']):>3}  labelled {sum(counts.values())}: "
-              + ", ".join(f"{lab} {counts[lab]}" for lab in ("addressed", "related", "absent")))
+        print(
+            f"{letter['sender'][:60]:60} {letter['file'][:3]} {letter['lines'][0]:>4}-{letter['lines'][1]:<4} "
+            f"asks {len(letter['asks']):>3}  labelled {sum(counts.values())}: "
+            + ", ".join(f"{lab} {counts[lab]}" for lab in ("addressed", "related", "absent"))
+        )
     total = Counter(item["label"] for item in labelled)
-    print(f"{len(complete)} letters, {n_quotes} asks; {len(labelled)} labelled: "
-          + ", ".join(f"{lab} {total[lab]}" for lab in ("addressed", "related", "absent")))
+    print(
+        f"{len(complete)} letters, {n_quotes} asks; {len(labelled)} labelled: "
+        + ", ".join(f"{lab} {total[lab]}" for lab in ("addressed", "related", "absent"))
+    )
     for e in errors:
         print("ERROR", e)
     print("OK" if not errors else f"{len(errors)} errors")
