@@ -131,7 +131,7 @@ def test_a_very_common_term_reads_only_its_best_postings(pg_hashing: str, tmp_pa
 def test_a_database_of_an_older_schema_is_refused_until_build_migrates_it(pg_server: object, tmp_path: Path) -> None:
     import psycopg
 
-    from qa_service.store import pg_schema
+    from qa_service.store.postgres import schema as pg_schema
 
     url = build_database(new_database(pg_server), cache_dir=tmp_path / "cache")
     with psycopg.connect(url, autocommit=True) as conn:

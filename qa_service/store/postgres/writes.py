@@ -10,7 +10,6 @@ A writer killed at any moment leaves the last committed state; nothing needs cle
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 import uuid
@@ -20,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from qa_service.chunking import ChunkingSettings
-from qa_service.corpus import Document, load_corpus
+from qa_service.corpus import Document
 from qa_service.encoders import Encoder
 from qa_service.errors import IndexMismatch, IndexNotFound, NotFound
-from qa_service.store import pg_rows, pg_schema
-from qa_service.store.live import Change, documents_from_text, require_content, safe_name
+from qa_service.store.postgres import rows as pg_rows
+from qa_service.store.postgres import schema as pg_schema
+from qa_service.store.prepare import Prepared, build_corpus, chunk, prepare
+from qa_service.store.protocol import Change
+from qa_service.store.sources import new_source, require_content
 
 logger = logging.getLogger(__name__)
 
@@ -82,13 +84,9 @@ def build(
         pg_schema.migrate(conn, encoder.dim, vector_type)
         sources = conn.execute("SELECT source_file, text, meta FROM qa_sources ORDER BY source_file").fetchall()
         deleted = {r[0] for r in conn.execute("SELECT doc_id FROM qa_deleted").fetchall()}
-    documents = load_corpus(corpus_dir)
-    for source_file, text, meta in sources:
-        documents += documents_from_text(text, source_file, meta)
-    documents = [d for d in documents if d.id not in deleted]
-    if not documents:
-        raise IndexNotFound(f"no corpus files found in {corpus_dir}")
-    prep = pg_rows.prepare(documents, encoder, chunking, cache_dir, progress)
+    prep = build_corpus(
+        corpus_dir, sources, deleted, encoder, chunking, cache_dir=cache_dir, shipped=None, progress=progress
+    )
     with pg_schema.guard(), pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_schema.WRITE_LOCK])
         row = conn.execute("SELECT dim, vector_type FROM qa_meta FOR UPDATE").fetchone()
@@ -149,12 +147,6 @@ def _json(value: Any) -> Any:
     return Jsonb(value)
 
 
-def source_name(name: str, text: str) -> str:
-    """The stored name of an ingested text, as the folder store names it."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
-    return f"{safe_name(name)}-{digest}{Path(name).suffix.lower() or '.txt'}"
-
-
 def apply_changes(
     pool: Any,
     encoder: Encoder,
@@ -164,26 +156,22 @@ def apply_changes(
     add_text: tuple[str, str, dict[str, Any]] | None = None,
     remove: set[str] | None = None,
     before_commit: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Change:
-    """Add one text (name, text, metadata) and/or remove documents, in one transaction.
-
-    The same contract as the folder store's `apply_changes`: removing a document removes its
-    attachments; content already in the corpus is not added again (`unchanged`); an unknown id
-    to remove raises NotFound.
-    """
+    """Add one text (name, text, metadata) and/or remove documents, in one transaction
+    (the contract of `Backend.apply_changes`)."""
     from psycopg.types.json import Jsonb
 
     remove = set(remove or ())
     new_docs: list[Document] = []
-    meta: dict[str, Any] = {}
-    prep: pg_rows.Prepared | None = None
+    text, meta = "", dict[str, Any]()
+    prep: Prepared | None = None
     if add_text is not None:
-        name, text, given = add_text
-        source_file = source_name(name, text)
-        meta = {**{k: v for k, v in given.items() if v}, "source_file": source_file, "original_name": name}
-        new_docs = documents_from_text(text, source_file, meta)
-        prep = pg_rows.prepare(new_docs, encoder, chunking, cache_dir)  # before the lock: the slow part
-        require_content(name, prep.passages)
+        (_, text, meta), new_docs = new_source(*add_text)
+        passages = chunk(new_docs, encoder, chunking)
+        require_content(add_text[0], passages)
+        # Before the lock: embedding is the slow part.
+        prep = prepare(new_docs, passages, encoder, chunking, cache_dir=cache_dir, progress=progress)
     with pg_schema.guard(), pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_schema.WRITE_LOCK])
         vtype, _ = _check(conn, encoder, chunking)
@@ -220,7 +208,7 @@ def apply_changes(
             conn.execute(
                 "INSERT INTO qa_sources (source_file, text, meta) VALUES (%s, %s, %s) "
                 "ON CONFLICT (source_file) DO UPDATE SET text = excluded.text, meta = excluded.meta",
-                [meta["source_file"], add_text[1] if add_text else "", Jsonb(meta)],
+                [meta["source_file"], text, Jsonb(meta)],
             )
             added = pg_rows.insert(conn, prep.only({d.id for d in new_docs}), vtype)
         _, version = _bump(conn, added, removed)
