@@ -52,7 +52,7 @@ class PostgresBackend:
     def _pool(self) -> Any:
         return database_pool(self.url, self.settings.pg_pool_size, self.settings.pg_timeout)
 
-    def open(self, encoder_name: str | None) -> Store:
+    def open(self, encoder_name: str | None) -> PostgresStore:
         s = self.settings
         return PostgresStore(
             self._pool(),
@@ -73,6 +73,7 @@ class PostgresBackend:
             encoder,
             chunking_of(s),
             s.cache_dir,
+            vectors_dir=s.vectors_dir,
             vector_type=s.pg_vector_type,
             hnsw_rows=s.pg_hnsw_rows,
             progress=progress,
@@ -102,4 +103,5 @@ class PostgresBackend:
         return _Unwatched()
 
     def describe(self) -> dict[str, Any]:
-        return asdict(self.open(None).info())
+        store = self.open(None)
+        return {**asdict(store.info()), "build": store.build_manifest()}

@@ -186,6 +186,12 @@ class PostgresStore(DocumentReads):
             extra={"generation": int(row[6]), "vector_type": self.vtype, "hnsw": self._hnsw},
         )
 
+    def build_manifest(self) -> dict[str, Any]:
+        """The manifest of the last `index build` (stages, vector sources); {} for an older build."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT info FROM qa_meta").fetchone()
+        return dict(row[0]) if row and row[0] else {}
+
     def close(self) -> None:
         self.pool.close()
 

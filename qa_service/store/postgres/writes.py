@@ -26,6 +26,7 @@ from qa_service.store.postgres import rows as pg_rows
 from qa_service.store.postgres import schema as pg_schema
 from qa_service.store.prepare import Prepared, build_corpus, chunk, prepare
 from qa_service.store.protocol import Change
+from qa_service.store.shipped import ShippedVectors
 from qa_service.store.sources import new_source, require_content
 
 logger = logging.getLogger(__name__)
@@ -73,21 +74,37 @@ def build(
     chunking: ChunkingSettings,
     cache_dir: Path,
     *,
+    vectors_dir: Path | None = None,
     vector_type: str = "vector",
     hnsw_rows: int = 100_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Replace the whole corpus in the database by the corpus folder plus texts ingested through
-    the service, minus deleted documents, in one transaction. Returns a summary."""
+    the service, minus deleted documents, in one transaction. Returns the build's manifest, which
+    is also kept in `qa_meta.info` (`index info` shows it).
+
+    `vectors_dir` holds the vectors shipped with the bundled corpus (store/shipped.py): as for
+    the folder, texts found there are not embedded again, so a fresh database embeds nothing of
+    the bundled corpus.
+    """
     t0 = time.perf_counter()
     with pg_schema.guard(), pool.connection() as conn:
         pg_schema.migrate(conn, encoder.dim, vector_type)
         sources = conn.execute("SELECT source_file, text, meta FROM qa_sources ORDER BY source_file").fetchall()
         deleted = {r[0] for r in conn.execute("SELECT doc_id FROM qa_deleted").fetchall()}
     prep = build_corpus(
-        corpus_dir, sources, deleted, encoder, chunking, cache_dir=cache_dir, shipped=None, progress=progress
+        corpus_dir,
+        sources,
+        deleted,
+        encoder,
+        chunking,
+        cache_dir=cache_dir,
+        shipped=ShippedVectors.open(vectors_dir, encoder.name),
+        progress=progress,
     )
+    timings = dict(prep.timings)
     with pg_schema.guard(), pool.connection() as conn, conn.transaction():
+        t_write = time.perf_counter()
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_schema.WRITE_LOCK])
         row = conn.execute("SELECT dim, vector_type FROM qa_meta FOR UPDATE").fetchone()
         if row is None:
@@ -104,16 +121,35 @@ def build(
             for t in ("qa_documents", "qa_terms", "qa_words"):
                 conn.execute(f"DELETE FROM {t}")  # MVCC: readers keep the old corpus until commit
         added = pg_rows.insert(conn, prep, vector_type)
-        if added["passages"] >= hnsw_rows:
+        t_index = time.perf_counter()
+        hnsw = added["passages"] >= hnsw_rows
+        if hnsw:
             for stmt in pg_schema.hnsw_indexes(vector_type):
                 conn.execute(stmt)
+        timings["write"] = t_index - t_write
+        timings["index"] = time.perf_counter() - t_index
         gen = int(conn.execute("SELECT generation FROM qa_meta").fetchone()[0]) + 1
         version = _version(gen)
         built_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        manifest: dict[str, Any] = {
+            "version": version,
+            "built_at": built_at,
+            "encoder": encoder.name,
+            "dim": encoder.dim,
+            "vector_type": vector_type,
+            "counts": {k: added[k] for k in ("documents", "passages", "sentences")},
+            "chunking": asdict(chunking),
+            # Distinct texts embedded for this build: from the cache, the shipped vectors, or the encoder.
+            "embedded": prep.embedded,
+            "vector_sources": dict(prep.vector_sources),
+            "hnsw": hnsw,
+            "build_seconds": round(time.perf_counter() - t0, 2),
+            "timings": {k: round(v, 2) for k, v in timings.items()},
+        }
         conn.execute(
             "UPDATE qa_meta SET encoder = %s, dim = %s, vector_type = %s, chunking = %s, format = %s, "
             "generation = %s, version = %s, built_at = %s, n_documents = %s, n_passages = %s, "
-            "n_sentences = %s, total_length = %s",
+            "n_sentences = %s, total_length = %s, info = %s",
             [
                 encoder.name,
                 encoder.dim,
@@ -127,18 +163,21 @@ def build(
                 added["passages"],
                 added["sentences"],
                 added["length"],
+                _json(manifest),
             ],
         )
-    seconds = round(time.perf_counter() - t0, 2)
-    logger.info("built %s in the database: %s in %.1fs", version, added, seconds)
-    return {
-        "version": version,
-        "built_at": built_at,
-        "encoder": encoder.name,
-        "counts": {k: added[k] for k in ("documents", "passages", "sentences")},
-        "hnsw": added["passages"] >= hnsw_rows,
-        "build_seconds": seconds,
-    }
+    manifest["build_seconds"] = round(time.perf_counter() - t0, 2)  # with the commit
+    logger.info(
+        "built %s in the database: %d documents, %d passages, %d sentences in %.1f s (%s); vectors: %s",
+        version,
+        added["documents"],
+        added["passages"],
+        added["sentences"],
+        manifest["build_seconds"],
+        ", ".join(f"{k} {v:.1f} s" for k, v in manifest["timings"].items()),
+        ", ".join(f"{v} {k}" for k, v in manifest["vector_sources"].items()),
+    )
+    return manifest
 
 
 def _json(value: Any) -> Any:
