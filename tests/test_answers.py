@@ -183,7 +183,7 @@ def test_mcp_over_http(real_server: str) -> None:
     async def run() -> None:
         async with Client(real_server + "/mcp/") as client:
             tools = {t.name for t in (await client.list_tools()).tools}
-            assert tools == {"search", "ask", "factcheck"}
+            assert tools == {"search", "ask", "factcheck", "asks"}
             res = await client.call_tool("ask", {"question": "Sinds wanneer bestaat het korps Nationale Politie?"})
             assert not res.is_error and res.structured_content is not None
             assert "1 januari 2013" in res.structured_content["answer"]["text"]

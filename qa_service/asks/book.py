@@ -25,7 +25,8 @@ from qa_service.corpus import Document
 from qa_service.errors import UnknownFilter
 from qa_service.retrieval.store import Store
 from qa_service.retrieval.types import Filters
-from qa_service.store.keyword import KeywordIndex, analyze
+from qa_service.store.folder.bm25 import KeywordIndex
+from qa_service.store.keyword import analyze
 
 logger = logging.getLogger(__name__)
 

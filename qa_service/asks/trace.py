@@ -21,7 +21,8 @@ import numpy as np
 from qa_service.asks.models import AgreementMatch, Ask
 from qa_service.asks.status import Signals, features, judge
 from qa_service.chunking import Passage
-from qa_service.store.keyword import KeywordIndex, analyze
+from qa_service.store.folder.bm25 import KeywordIndex
+from qa_service.store.keyword import analyze
 
 FUSION_K = 60
 # Passage-sentence, passage and keyword legs, equal weights (dev and own asks, docs/evaluation.md).
