@@ -203,7 +203,7 @@ def server(hashing_index: Path, tmp_path: Path) -> Iterator[str]:
 def test_schemathesis_finds_no_failure(server: str, tmp_path: Path) -> None:
     """Every check but positive-data acceptance, a fixed seed, at most 10 generated cases per operation and phase."""
     summary = api_contract.run_schemathesis(server, KEY, max_examples=10, seed=1, report=tmp_path / "st.json")
-    assert summary["operations"] == 17 and summary["cases"] >= 500, summary
+    assert summary["operations"] == 24 and summary["cases"] >= 500, summary
     assert summary["failures"] == [] and summary["errors"] == [], Path(summary["output"]).read_text()[-5000:]
     assert summary["exit_code"] == 0 and set(summary["phases"].values()) == {"success"}, summary
 

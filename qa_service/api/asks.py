@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
+from qa_service.api import examples
 from qa_service.api.media import UNSUPPORTED, require_json
 from qa_service.api.routes import ERRORS, DocId, ServiceDep, check_length, index_info, to_filters
 from qa_service.api.schemas import AskSearchRequest, AskSearchResponse, AsksOverview, AsksPage, DocumentAsks
@@ -102,7 +103,10 @@ def document_asks(doc_id: DocId, book: BookDep, svc: ServiceDep) -> dict[str, An
     responses=UNSUPPORTED,
 )
 def search_asks(
-    body: Annotated[AskSearchRequest, Body()], book: BookDep, svc: ServiceDep, request: Request
+    body: Annotated[AskSearchRequest, Body(openapi_examples=examples.ASK_SEARCH_REQUESTS)],
+    book: BookDep,
+    svc: ServiceDep,
+    request: Request,
 ) -> dict[str, Any]:
     """Who asks for X: the asks closest to the query, grouped by organisation, best first."""
     check_length(request, body.query)
