@@ -277,3 +277,25 @@ def test_both_stores_trace_the_same_asks(pg_hashing: str, hashing_index: Path, t
     pbook = ask_shelf(pg, psvc.encoder).book(psvc.store)
     assert [a.text for a in pbook.asks] == [a.text for a in fbook.asks]
     assert [a.status for a in pbook.asks] == [a.status for a in fbook.asks]
+
+
+def test_an_uploaded_letter_gets_its_asks_and_the_rest_is_reused(hashing_index: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from qa_service.service import apply_changes
+
+    index = tmp_path / "index"
+    shutil.copytree(hashing_index, index)
+    s = make_settings(index)
+    svc = open_service(s)
+    shelf = ask_shelf(s, svc.encoder)
+    before = shelf.book(svc.store)
+    change = apply_changes(s, svc.encoder, add_text=("schone_lucht.txt", LETTER, {}))
+    after = shelf.book(open_service(s, svc.encoder).store)
+    assert after.version != before.version
+    new = [a for d in change.added for a in after.of_document(d)]
+    assert any(a.text.startswith("Wij vragen het nieuwe kabinet") for a in new)
+    assert all(a.agreement or a.status == "absent" for a in new)
+    # Unchanged letters keep their traced asks: the same objects, not traced again.
+    old_ids = {id(a) for a in before.asks}
+    assert sum(id(a) in old_ids for a in after.asks) == len(before.asks)

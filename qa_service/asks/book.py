@@ -53,27 +53,46 @@ class AskBook:
     agreement: Agreement
     keyword: KeywordIndex | None
     seconds: dict[str, float] = field(default_factory=dict)
+    _positions: dict[str, list[int]] | None = None
 
     @classmethod
-    def build(cls, store: Store, embed: Embed) -> AskBook:
-        """Extract the asks of every incoming letter and attachment and trace them into the agreement."""
+    def build(cls, store: Store, embed: Embed, previous: AskBook | None = None) -> AskBook:
+        """Extract the asks of every incoming letter and attachment and trace them into the agreement.
+
+        With the `previous` book of the same agreement, a document whose text has not changed keeps
+        its traced asks (an ingest or a delete then traces only what it changed).
+        """
         t0 = time.perf_counter()
         with store.snapshot():
             version = store.info().version
             _, docs = store.documents(None, None, None, 0, 10**9)
             agreement = _agreement(store)
         t1 = time.perf_counter()
+        reuse = previous is not None and previous.agreement.fingerprint == agreement.fingerprint
         vocab = verb_vocabulary(docs)
         asks: list[Ask] = []
+        kept: dict[int, np.ndarray] = {}  # position in `asks` -> its vector, for the asks reused
         for d in docs:
+            old = previous.documents.get(d.id) if reuse and previous is not None else None
+            if old is not None and previous is not None and old.content_hash == d.content_hash:
+                for i in previous.positions(d.id):
+                    kept[len(asks)] = previous.vectors[i]
+                    asks.append(previous.asks[i])
+                continue
             found = extract_asks(d, vocab)
             for a in found:
                 a.topic = topic(a.text)
             asks.extend(found)
         t2 = time.perf_counter()
-        vectors = embed([a.text for a in asks]) if asks else np.zeros((0, agreement.passage_vectors.shape[1] or 1))
+        new = [i for i in range(len(asks)) if i not in kept]
+        dim = agreement.passage_vectors.shape[1] if agreement.passage_vectors.ndim == 2 else 1
+        vectors = np.zeros((len(asks), dim), dtype=np.float32)
+        if new:
+            vectors[new] = embed([asks[i].text for i in new])
+        for i, v in kept.items():
+            vectors[i] = v
         t3 = time.perf_counter()
-        trace(asks, vectors, agreement)
+        trace([asks[i] for i in new], vectors[new], agreement)
         keyword = KeywordIndex.build([a.text for a in asks]) if asks else None
         t4 = time.perf_counter()
         seconds = {
@@ -88,6 +107,14 @@ class AskBook:
     # -- reading -----------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
         return self.documents.get(doc_id)
+
+    def positions(self, doc_id: str) -> list[int]:
+        """Rows of one document's asks (in `asks` and `vectors`)."""
+        if self._positions is None:
+            self._positions = {}
+            for i, a in enumerate(self.asks):
+                self._positions.setdefault(a.doc_id, []).append(i)
+        return self._positions.get(doc_id, [])
 
     def of_document(self, doc_id: str) -> list[Ask]:
         return [a for a in self.asks if a.doc_id == doc_id]
@@ -244,5 +271,5 @@ class AskShelf:
             return book
         with self._lock:
             if self._book is None or self._book.version != version:
-                self._book = AskBook.build(store, self._embed)
+                self._book = AskBook.build(store, self._embed, self._book)
             return self._book

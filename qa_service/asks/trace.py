@@ -13,6 +13,7 @@ specific terms it shares with the ask, and whether the agreement commits ("we in
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class Agreement:
     sentence_spans: np.ndarray
     keyword: KeywordIndex
     df: dict[str, int]  # stem -> number of agreement passages holding it
+    fingerprint: str = ""  # changes when any agreement passage does: traces of it are then stale
     _by_id: dict[str, Passage] | None = None
 
     @classmethod
@@ -67,6 +69,7 @@ class Agreement:
         for t in texts:
             for stem in set(analyze(t)):
                 df[stem] = df.get(stem, 0) + 1
+        digest = hashlib.sha256("\x00".join(f"{p.id}\x01{p.text}" for p in passages).encode()).hexdigest()
         return cls(
             passages,
             texts,
@@ -77,6 +80,7 @@ class Agreement:
             np.asarray([(s[1], s[2]) for s in sentences], dtype=np.int64).reshape(-1, 2),
             keyword,
             df,
+            digest,
         )
 
     def __len__(self) -> int:
