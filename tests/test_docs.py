@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
 
@@ -43,6 +44,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (PACKAGE_ROOT / ".ci" / "run").read_text()
     test_cmd = ci.strip().splitlines()[-1]
     assert test_cmd in README
+
+
+def test_every_dependency_says_why() -> None:
+    """Runtime and extra dependencies in the README's table, the test-only ones in development.md."""
+    project = tomllib.loads((PACKAGE_ROOT / "pyproject.toml").read_text())["project"]
+    development = (PACKAGE_ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    extras = project["optional-dependencies"]
+    runtime = [(spec, README) for spec in project["dependencies"] + extras["st"] + extras["postgres"]]
+    for spec, text in runtime + [(spec, development) for spec in extras["dev"]]:
+        name = re.split(r"[<>=\[ ]", spec)[0]
+        assert f"`{name}" in text, name
 
 
 def test_the_readme_stays_short() -> None:
