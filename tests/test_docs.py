@@ -3,6 +3,7 @@ links resolve, JSON examples parse, and every `qa-service` command shown exists.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import tomllib
@@ -153,6 +154,18 @@ def test_every_json_example_parses(doc: Path, n: int, block: str) -> None:
         json.loads(without_elisions(block))
     except json.JSONDecodeError as e:
         pytest.fail(f"{rel(doc)}, json block {n + 1}: {e}")
+
+
+def test_every_python_example_parses() -> None:
+    python = [
+        (doc, m.group(2))
+        for doc in DOCS
+        for m in FENCE.finditer(doc.read_text(encoding="utf-8"))
+        if m.group(1) == "python"
+    ]
+    assert len(python) >= 3
+    for doc, code in python:
+        ast.parse(code, filename=rel(doc))
 
 
 def test_the_readme_has_json_examples() -> None:
