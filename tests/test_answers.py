@@ -221,8 +221,8 @@ def test_mcp_over_stdio(real_index: Path) -> None:
 
 
 def readme_block(marker: str) -> str:
-    """The README's fenced Python block that contains `marker`."""
-    readme = (PACKAGE_ROOT / "README.md").read_text(encoding="utf-8")
+    """The fenced Python block of docs/api.md (where the README's client examples live) that contains `marker`."""
+    readme = (PACKAGE_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
     return next(b for b in blocks if marker in b)
 
@@ -231,7 +231,7 @@ def readme_block(marker: str) -> str:
 @pytest.mark.parametrize(
     ("question", "shown"),
     [
-        ("Sinds wanneer bestaat de Nationale Politie?", False),  # the README's own: candidates only
+        ("Sinds wanneer bestaat de Nationale Politie?", False),  # the docs' own: candidates only
         ("Sinds wanneer bestaat het korps Nationale Politie?", True),
     ],
 )

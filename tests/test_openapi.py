@@ -159,8 +159,8 @@ def test_an_unparsable_multipart_body_has_a_documented_code(client: TestClient) 
     r = client.post("/v1/documents", content=b"--x\r\n", headers={**auth, "content-type": "multipart/form-data"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_multipart", r.text
     assert "boundary" in r.json()["error"]["message"]
-    readme = (PACKAGE_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "`invalid_multipart` (400" in readme
+    api_docs = (PACKAGE_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    assert "`invalid_multipart` (400" in api_docs
 
 
 def test_upload_errors_are_answered_like_other_validation_errors(client: TestClient) -> None:
