@@ -212,7 +212,7 @@ def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> 
     def asks(
         query: Annotated[
             QueryText | None,
-            Field(description="What is asked for (\"who asks for X\"); omit to list asks by the filters"),
+            Field(description='What is asked for ("who asks for X"); omit to list asks by the filters'),
         ] = None,
         sender: Annotated[str | None, Field(max_length=200, description="An organisation, or its short name")] = None,
         status: Annotated[

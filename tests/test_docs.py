@@ -227,14 +227,7 @@ def test_every_command_shown_exists(doc: Path, words: tuple[str, ...]) -> None:
     for name in path:
         assert isinstance(group, click.Group), f"{rel(doc)}: `qa-service {' '.join(words)}`"
         cmd = group.commands.get(name)
-        if cmd is None and name in PENDING and name not in cli.commands:
-            pytest.xfail(f"`qa-service {name}` is on another branch (ask tracing), not merged here yet")
         assert cmd is not None, f"{rel(doc)}: `qa-service {' '.join(words)}`: no command {name!r}"
         group = cmd
     if isinstance(group, click.Group):
         pytest.fail(f"{rel(doc)}: `qa-service {' '.join(words)}` names a group, not a command")
-
-
-# Commands the docs show before their branch is merged; an entry here has no effect once the
-# command exists, and should then be removed.
-PENDING = {"asks"}

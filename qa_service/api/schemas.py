@@ -226,7 +226,7 @@ class SentenceOut(BaseModel):
     kind: Literal["sentence", "fact", "ask"] = Field(
         "sentence",
         description="`sentence` from the text, `fact` from the document's metadata (signatory, date), or `ask`: "
-        "an organisation's ask that answers \"who asks for X\"",
+        'an organisation\'s ask that answers "who asks for X"',
     )
     citation: str = Field(description="Human-readable source")
     document: DocumentRef
