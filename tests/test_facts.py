@@ -200,6 +200,26 @@ def test_an_organisations_own_letter_before_a_joint_one(answerer: Answerer) -> N
     assert a.answer is not None and a.answer.text == "Medy van der Laan, voorzitter NVB"
 
 
+def test_a_letter_is_named_by_its_co_signing_organisations(settings: Settings) -> None:
+    from qa_service.facts import FactBook
+
+    book = FactBook(open_service(settings).store)
+
+    def first(question: str) -> str:
+        named = book.named(question)
+        assert named, question
+        return named[0][1].id
+
+    docs = {d.id: d for d in book.documents.values()}
+    # "mede namens" an organisation: the letter speaks for it too
+    assert docs[first("Wie ondertekende de brief van de Economic Board Zuid-Holland?")].sender == "Gemeente Rotterdam"
+    # one of 28 organisations under a joint letter the VNG sent
+    assert docs[first("Wie ondertekende de brief van Divosa?")].reference == "COS/U202500738"
+    # the VNG's own member letter before the joint letter it sent for 27 others
+    vng = docs[first("Wat is de datum van de brief van de VNG?")]
+    assert vng.parent_id is None and vng.source_file.startswith("003")
+
+
 @pytest.mark.real_model
 def test_a_letter_named_by_its_kenmerk(answerer: Answerer) -> None:
     a = answerer.ask("Wie ondertekende de brief met kenmerk 202500736?")

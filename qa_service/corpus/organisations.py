@@ -11,7 +11,7 @@ this corpus.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from qa_service.corpus.markup import clean_inline
 from qa_service.corpus.metadata import CLOSING
@@ -61,9 +61,12 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper() and w.lower() not in _PARTICLES)
 
 
-def abbreviations(texts: Iterable[str]) -> dict[frozenset[str], set[str]]:
+def abbreviations(
+    texts: Iterable[str], key: Callable[[str], frozenset[str]] = key_tokens
+) -> dict[frozenset[str], set[str]]:
     """Short names defined in running text, both ways: the long name's key words map to its short
-    names, the short name's to its long names ("Long Name (LN)", "(hierna: de LN)", "LN (Long Name)")."""
+    names, the short name's to its long names ("Long Name (LN)", "(hierna: de LN)", "LN (Long Name)").
+    `key`: how a name is reduced to the words compared."""
     out: dict[frozenset[str], set[str]] = {}
 
     def add(long_words: list[str], short: str) -> None:
@@ -78,8 +81,8 @@ def abbreviations(texts: Iterable[str]) -> dict[frozenset[str], set[str]]:
             return
         if short.lower()[0] != caps[:1]:
             return
-        out.setdefault(key_tokens(long), set()).add(short)
-        out.setdefault(key_tokens(short), set()).add(long)
+        out.setdefault(key(long), set()).add(short)
+        out.setdefault(key(short), set()).add(long)
 
     for text in texts:
         for m in _ABBREV.finditer(text):
@@ -197,6 +200,12 @@ def merge_organisations(names: Iterable[str | None]) -> tuple[list[str], list[st
             shorts.append(short)
         if not name or any(_same(name, o) for o in out):
             continue
+        # "Nederlandse Vereniging van Banken (NVB)" or "Vereniging Gehandicaptenzorg Nederland" after
+        # "NVB"/"VGN": the same organisation by its short name.
+        init = initials(name) if len(initials(name)) >= 3 else None
+        if any(o in (short, init) or (len(initials(o)) >= 3 and initials(o) == name) for o in out):
+            shorts.append(name)
+            continue
         if any(_contains(o, name) for o in out):
             continue
         # A longer name of an organisation already listed replaces it (never the sender's).
@@ -273,3 +282,19 @@ def assign_aliases(docs: list[Document], defined: dict[frozenset[str], set[str]]
             root = by_id[root.parent_id]
         text = "\n".join(family.get(root.id, [d.text]))
         d.aliases = short_names(d.organisations, text, defined, d.aliases)
+
+
+def sender_names(doc: Document) -> tuple[list[str], list[str]]:
+    """What a sender filter looks at, lower-cased: (names a needle may be part of: the sender,
+    the organisations and their long names; short names a needle must equal whole)."""
+    names = [doc.sender or "", *doc.organisations, *(a for a in doc.aliases if " " in a.strip())]
+    shorts = [a for a in doc.aliases if " " not in a.strip()]
+    return [n.lower() for n in names if n], [a.lower() for a in shorts]
+
+
+def matches_sender(doc: Document, needle: str) -> bool:
+    """Does a sender filter admit `doc`? The needle is a case-insensitive part of the sender's or
+    an organisation's name, or one of their short names whole ("VNG", not "V")."""
+    n = needle.lower()
+    names, shorts = sender_names(doc)
+    return any(n in x for x in names) or n in shorts
