@@ -298,3 +298,10 @@ def matches_sender(doc: Document, needle: str) -> bool:
     n = needle.lower()
     names, shorts = sender_names(doc)
     return any(n in x for x in names) or n in shorts
+
+
+def set_sender(doc: Document, sender: str) -> None:
+    """A sender given by hand replaces the one read: it heads the organisations."""
+    rest = [o for o in doc.organisations if o != doc.sender]
+    doc.sender = sender
+    doc.organisations = merge_organisations([sender, *rest])[0]

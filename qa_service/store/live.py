@@ -25,6 +25,7 @@ import numpy as np
 from qa_service.chunking import ChunkingSettings, Passage, chunk_documents
 from qa_service.corpus import Document
 from qa_service.corpus.loader import parse_text
+from qa_service.corpus.organisations import set_sender
 from qa_service.encoders import Encoder
 from qa_service.errors import EmptyDocument, IndexMismatch, NotFound
 from qa_service.store.index import (
@@ -72,7 +73,9 @@ def documents_from_text(text: str, source_file: str, meta: dict[str, Any]) -> li
     docs = parse_text(text, source_file)
     for d in docs:
         for key in OVERRIDABLE:
-            if meta.get(key):
+            if key == "sender" and meta.get(key):
+                set_sender(d, meta[key])
+            elif meta.get(key):
                 setattr(d, key, meta[key])
         if meta.get("date"):
             d.date_raw = None  # the date as written in the text is not the date the document has now

@@ -31,7 +31,7 @@ from qa_service.errors import IndexMismatch, IndexNotFound
 from qa_service.retrieval.terms import sender_candidates, sender_terms
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
 from qa_service.store import pg_schema
-from qa_service.store.pg_sql import SqlKeywordHits, bm25_rows_sql, bm25_top_sql, where
+from qa_service.store.pg_sql import SqlKeywordHits, bm25_rows_sql, bm25_top_sql, sender_clause, where
 
 logger = logging.getLogger(__name__)
 
@@ -433,8 +433,9 @@ class PostgresStore:
             clauses.append("kind = %s")
             params.append(kind)
         if sender:
-            clauses.append("strpos(lower(coalesce(sender, '')), %s) > 0")
-            params.append(sender.lower())
+            clause, values = sender_clause("qa_documents", sender)
+            clauses.append(clause)
+            params += values
         if source_file:
             clauses.append("source_file = %s")
             params.append(source_file)
