@@ -309,9 +309,15 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
     for d in docs:
         if d.kind == "letter":
             assign_organisations(d, bodies.get(d.id, []))
+            if not d.sender and d.organisations:
+                # Neither a reply nor the letter's head names the sender: those who signed do.
+                orgs = d.organisations
+                d.sender = ", ".join(orgs) if len(orgs) >= 3 else orgs[0]
         elif d.kind == "reply":
             d.organisations = [d.sender] if d.sender else []  # the informateur speaks for the office
     for d in docs:
         if d.kind == "attachment" and d.parent_id in by_id:
-            d.organisations = list(by_id[d.parent_id].organisations)
+            parent = by_id[d.parent_id]
+            d.organisations = list(parent.organisations)
+            d.sender = d.sender or parent.sender
     return docs

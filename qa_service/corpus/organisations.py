@@ -42,10 +42,12 @@ _NAMENS = re.compile(r"(?i)^(?:.*?,\s*)?(?:mede\s+)?namens\b\s*(?P<target>.*)$")
 # "de wethouders A (Eemsdelta), B (Het Hogeland) en C (Oldambt)": office holders of places.
 _OFFICE_HOLDERS = re.compile(r"(?i)^(?:de\s+)?(?P<office>wethouders?|burgemeesters?|gedeputeerden?|colleges?)\b")
 _IN_BRACKETS = re.compile(r"\(([^()]{2,40})\)")
-# A group, not an organisation: "de betrokken partijen", "de ondertekenaars", "Hulpverleningsorganisaties".
+# A group, not an organisation: "de betrokken partijen", "de ondertekenaars", "Hulpverleningsorganisaties";
+# or the sender's own board ("namens het bestuur").
 _GROUP = re.compile(
-    r"(?i)^(?:de\s+|alle\s+|onze\s+)*(?:betrokken\s+|ondertekende\s+|onderstaande\s+|volgende\s+)*"
-    r"(?:\w*organisaties|\w*partijen|ondertekenaars|partners|leden|allen)$"
+    r"(?i)^(?:de\s+|het\s+|alle\s+|onze\s+|ons\s+)*(?:betrokken\s+|ondertekende\s+|onderstaande\s+|volgende\s+)*"
+    r"(?:\w*organisaties|\w*partijen|ondertekenaars|partners|leden|allen"
+    r"|(?:algemeen\s+|dagelijks\s+)?bestuur|directie|college|raad van bestuur)$"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•◆▪]\s+|\d{1,2}[.)]\s+)")
 
