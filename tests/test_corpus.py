@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from qa_service.config import PACKAGE_ROOT
 from qa_service.corpus import Document, load_corpus
 from qa_service.corpus.markup import clean_inline
 from qa_service.corpus.metadata import parse_date
@@ -311,3 +312,15 @@ def test_document_round_trip_keeps_the_new_fields(docs: list[Document]) -> None:
     copy = Document.from_dict({**joint.to_dict(), "paragraphs": [vars(p) for p in joint.paragraphs]})
     assert copy.organisations == joint.organisations and copy.aliases == joint.aliases
     assert copy.reference == joint.reference and copy.text == joint.text
+
+
+def test_letters_outside_the_corpus_get_their_organisations() -> None:
+    from qa_service.corpus.loader import parse_file
+
+    own = PACKAGE_ROOT / "tests" / "data" / "own_letters"
+    (joint,) = parse_file(own / "04_alliantie_veilige_schoolroutes.txt")
+    # No reply, no letterhead: the four organisations that signed send it.
+    assert len(joint.organisations) == 4 and joint.sender and joint.sender.startswith(joint.organisations[0])
+    (board,) = parse_file(own / "03_dorpshuizen_achterhoek.txt")
+    assert board.organisations == ["Coöperatie Dorpshuizen Achterhoek"]  # "namens het bestuur" is its own board
+    assert board.sender == "Coöperatie Dorpshuizen Achterhoek"
