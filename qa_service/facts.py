@@ -113,7 +113,8 @@ class FactBook:
         (half a word less when only a co-signatory's organisation matched, a quarter when the
         organisation is one of a joint letter's senders: "de brief van de NVB" is the NVB's own
         letter before the one it signed with sixteen others; a tenth when the sender wrote on
-        behalf of others too: the VNG's member letter before the joint letter it sent)."""
+        behalf of others too: the VNG's member letter before the joint letter it sent; a little
+        less for a letter enclosed with another: "de brief van de RSJ" is the one it sent)."""
         q = _tokens(question)
         found: dict[str, tuple[float, Document]] = {}
         for d, key, own in self._names:
@@ -121,6 +122,8 @@ class FactBook:
                 joint = d.kind == "letter" and len((d.sender or "").split(", ")) > 1
                 shared = d.kind == "letter" and len(d.organisations) > 1
                 n = len(key) - (0.0 if own else 0.5) - (0.25 if own and joint else 0.1 if own and shared else 0.0)
+                if d.parent_id:
+                    n -= 0.05  # a letter it enclosed names the sender less surely than the one it sent
                 if n > found.get(d.id, (0.0, d))[0]:
                     found[d.id] = (n, d)
         return sorted(found.values(), key=lambda t: -t[0])
@@ -168,20 +171,22 @@ class FactBook:
             named, base_confidence = [(0.0, top)], SEARCHED if first is top else GUESSED
         else:
             base_confidence = NAMED
-        best = named[0][0]
-        tied = [d for n, d in named if n == best]
         wants_reply = q.fact == "reply" or (
             q.fact == "registration"
             and re.search(r"\b(?:antwoord|reply|response)\b|\b(?:van|from|by) (?:de |the )?informateur\b", q.text, re.I)
             is not None
         )
-        if wants_reply:
-            tied = [r for d in tied if (r := self._reply_of(d)) is not None]
-        else:
-            tied = [d for d in tied if d.kind == "letter"]
-        tied = [d for d in tied if admits(d)]
-        if not tied:
+        # The best named document of the kind asked about (a reply that names the organisation
+        # as its addressee does not hide the organisation's letter, nor the other way round).
+        pool: list[tuple[float, Document]] = []
+        for n, d in named:
+            target = self._reply_of(d) if wants_reply else (d if d.kind == "letter" else None)
+            if target is not None and admits(target):
+                pool.append((n, target))
+        if not pool:
             return None
+        best = max(n for n, _ in pool)
+        tied = list({d.id: d for n, d in pool if n == best}.values())
         tied.sort(key=lambda d: order.get(d.id, len(order)))
         senders = {(d.sender or d.addressee or "").lower() for d in tied}
         confidence = base_confidence if len(senders) == 1 else min(base_confidence, 0.6)
@@ -232,7 +237,18 @@ class FactBook:
     def _reply_of(self, d: Document) -> Document | None:
         if d.kind == "reply":
             return d
-        return self.documents.get(d.reply_id or "")
+        return self.documents.get(self._sent_with(d).reply_id or "")
+
+    def _sent_with(self, d: Document) -> Document:
+        """The letter `d` was sent with: an enclosed letter was registered and answered with its cover."""
+        seen = {d.id}
+        while d.kind == "letter" and not d.reply_id and not d.registration_number and d.parent_id:
+            parent = self.documents.get(d.parent_id)
+            if parent is None or parent.id in seen:
+                break
+            d = parent
+            seen.add(d.id)
+        return d
 
     def _fact_text(self, q: Question, doc: Document) -> str | None:
         if q.fact == "signatory":
@@ -257,7 +273,7 @@ class FactBook:
                 return f"{doc.signatory}, {when}"
             return f"{when}, door {doc.signatory}" if doc.signatory else when
         if q.fact == "registration":
-            return doc.registration_number
+            return self._sent_with(doc).registration_number
         if q.fact == "subject":
             return doc.subject
         return None

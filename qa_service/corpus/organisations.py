@@ -210,6 +210,9 @@ def merge_organisations(names: Iterable[str | None]) -> tuple[list[str], list[st
             continue
         if any(_contains(o, name) for o in out):
             continue
+        if out and _contains(name, out[0]):
+            shorts.append(name)  # "Afdeling advisering van de RSJ": a part of the sender, not another one
+            continue
         # A longer name of an organisation already listed replaces it (never the sender's).
         longer = next((k for k, o in enumerate(out) if k > 0 and _contains(name, o)), None)
         if longer is not None:
