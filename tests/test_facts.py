@@ -218,6 +218,17 @@ def test_a_letter_is_named_by_its_co_signing_organisations(settings: Settings) -
     # the VNG's own member letter before the joint letter it sent for 27 others
     vng = docs[first("Wat is de datum van de brief van de VNG?")]
     assert vng.parent_id is None and vng.source_file.startswith("003")
+    # The reply names the RSJ by its full name as its addressee; the letter it answers is still
+    # the one asked about, not the letter the RSJ enclosed with it.
+    q = classify("Wie ondertekende de brief van de Raad voor Strafrechtstoepassing en Jeugdbescherming?")
+    fact = book.answer(q, [], [])
+    assert fact is not None and fact.text.startswith("Jan Moraal") and fact.document.registration_number
+    q = classify("Wat is het kenmerk van de brief van de RSJ?")
+    fact = book.answer(q, [], [])
+    assert fact is not None and fact.text == "202500744" and fact.document.parent_id is None
+    # An enclosed letter was registered with its cover: its kenmerk is the cover's.
+    enclosed = next(d for d in docs.values() if d.parent_id == fact.document.id and d.kind == "letter")
+    assert enclosed.registration_number is None and book._fact_text(q, enclosed) == "202500744"
 
 
 @pytest.mark.real_model
