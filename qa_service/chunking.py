@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa_service.corpus.metadata import CLOSING, SALUTATION
 from qa_service.corpus.models import Document, Paragraph
 from qa_service.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from qa_service.config import Settings
 
 TokenCounter = Callable[[str], int]
 
@@ -29,6 +32,15 @@ class ChunkingSettings:
     # Embed (and BM25-index) each passage with its document's title, sender, date or heading path
     # in front; the returned text is always the clean passage alone.
     context: bool = True
+
+
+def chunking_of(settings: Settings) -> ChunkingSettings:
+    """The chunking the settings ask for (a store built with other chunking refuses to serve)."""
+    return ChunkingSettings(
+        target_tokens=settings.chunk_target_tokens,
+        max_tokens=settings.chunk_max_tokens,
+        context=settings.passage_context,
+    )
 
 
 @dataclass

@@ -57,19 +57,20 @@ def index() -> None:
 def index_build(ctx: click.Context) -> None:
     """Parse the corpus, chunk, embed (cached) and write a new index version atomically."""
     from qa_service.encoders import make_encoder
-    from qa_service.service import build, uses_database
+    from qa_service.store.backend import backend_for
 
     s = _settings(ctx)
+    backend = backend_for(s)
     enc = make_encoder(s.encoder, s.encoder_threads)
     progress = _progress()
     t0 = time.perf_counter()
     try:
-        m = build(s, enc, progress)
+        m = backend.build(enc, progress)
     finally:
         progress.close()
     stages = ", ".join(f"{k} {v:.1f}" for k, v in m.get("timings", {}).items())
     sources = ", ".join(f"{v} {k}" for k, v in m.get("vector_sources", {}).items())
-    where = "the database" if uses_database(s) else s.index_dir
+    where = backend.where
     click.echo(
         f"built {m['version']}: {m['counts']['documents']} documents, {m['counts']['passages']} passages, "
         f"{m['counts'].get('sentences', 0)} sentences in {time.perf_counter() - t0:.1f} s -> {where}"
@@ -86,19 +87,14 @@ def _progress() -> Progress:
 @click.pass_context
 def index_info(ctx: click.Context) -> None:
     """Print the live index's manifest."""
-    from qa_service.service import open_store, uses_database
-    from qa_service.store.index import current_version
+    from qa_service.errors import IndexNotFound
+    from qa_service.store.backend import backend_for
 
-    s = _settings(ctx)
-    if uses_database(s):
-        from dataclasses import asdict
-
-        click.echo(json.dumps(asdict(open_store(s, None).info()), indent=2))
-        return
-    v = current_version(s.index_dir)
-    if v is None:
-        raise click.ClickException(f"no index at {s.index_dir}; build it with `qa-service index build`")
-    click.echo((s.index_dir / "versions" / v / "manifest.json").read_text().rstrip())
+    try:
+        manifest = backend_for(_settings(ctx)).describe()
+    except IndexNotFound as e:
+        raise click.ClickException(e.message) from None
+    click.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
 
 
 @cli.command()

@@ -128,13 +128,14 @@ def load_pg(url: str, docs: list[Document], passages: list[Passage], vecs: np.nd
 
     from psycopg.types.json import Jsonb
 
-    from qa_service.store import pg_rows, pg_schema
-    from qa_service.store.index import embedding_text
+    from qa_service.store.postgres import rows as pg_rows
+    from qa_service.store.postgres import schema as pg_schema
+    from qa_service.store.prepare import Prepared, embedding_text
 
     t0 = time.perf_counter()
     pool = pg_schema.make_pool(url, 2, 30)
     by_id = {d.id: d for d in docs}
-    prep = pg_rows.Prepared(
+    prep = Prepared(
         docs,
         passages,
         [embedding_text(by_id[p.doc_id], p) for p in passages],
@@ -171,7 +172,7 @@ def add_hnsw(url: str, vtype: str) -> float:
 
 
 def pg_schema_hnsw(vtype: str) -> str:
-    from qa_service.store import pg_schema
+    from qa_service.store.postgres import schema as pg_schema
 
     return pg_schema.hnsw_indexes(vtype)[0]
 
@@ -179,7 +180,7 @@ def pg_schema_hnsw(vtype: str) -> str:
 def write_folder(folder: Path, docs: list[Document], passages: list[Passage], vecs: np.ndarray) -> float:
     from dataclasses import asdict
 
-    from qa_service.store.index import FORMAT_VERSION, write_version
+    from qa_service.store.folder.index import FORMAT_VERSION, write_version
 
     t0 = time.perf_counter()
     manifest = {
@@ -201,8 +202,8 @@ def keyword_leg(url: str, passages: list[Passage], bound: int) -> dict[str, Any]
     from collections import Counter
 
     from qa_service.store.keyword import analyze
-    from qa_service.store.pg_schema import make_pool
-    from qa_service.store.postgres import PostgresStore
+    from qa_service.store.postgres.schema import make_pool
+    from qa_service.store.postgres.store import PostgresStore
 
     df = Counter(t for p in passages[:20_000] for t in set(analyze(p.text))).most_common()
     common, median = df[0][0], df[len(df) // 2][0]
@@ -235,7 +236,7 @@ def rss_of(kind: str, target: str, dim: int) -> float:
 
 def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], work: Path) -> dict[str, Any]:
     from qa_service.service import apply_changes, open_service
-    from qa_service.store.vectors import FaissVectorStore
+    from qa_service.store.folder.vectors import FaissVectorStore
 
     out: dict[str, Any] = {"passages": n}
     docs, passages, vecs = synthetic(n, args.dim, clusters=n // 100 if args.clustered else 0, words=args.words)
@@ -260,8 +261,8 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     for vtype in args.vector_types:
         url = urls[vtype] = url_of(f"syn{n}{vtype}")
         out[f"pg_load_{vtype}_s"] = load_pg(url, docs, passages, vecs, vtype)
-        from qa_service.store.pg_schema import make_pool
-        from qa_service.store.postgres import PostgresStore
+        from qa_service.store.postgres.schema import make_pool
+        from qa_service.store.postgres.store import PostgresStore
 
         pool = make_pool(url, 2, 30)
         store = PostgresStore(pool, None, None, vector_search="exact")

@@ -27,15 +27,16 @@ from typing import Any
 
 import numpy as np
 
+from qa_service.chunking import chunking_of
 from qa_service.config import Settings
 from qa_service.corpus import Document
 from qa_service.encoders import make_encoder
-from qa_service.service import chunking_of
-from qa_service.store import index as index_mod
+from qa_service.store import prepare as prepare_mod
+from qa_service.store.folder.build import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = [ROOT / "tests" / "data" / "dev.jsonl", ROOT / "eval" / "extra.jsonl", ROOT / "eval" / "english.jsonl"]
-_rows = index_mod.sentence_rows
+_rows = prepare_mod.sentence_rows
 
 
 def _without_whole(documents: dict[str, Document], passages: list[Any]) -> tuple[list[str], np.ndarray]:
@@ -47,14 +48,14 @@ def _without_whole(documents: dict[str, Document], passages: list[Any]) -> tuple
 def build(variant: str, index_dir: Path, empty_cache: Path) -> dict[str, Any]:
     s = Settings()
     enc = make_encoder(s.encoder, s.encoder_threads)
-    min_words, rows = index_mod.MIN_SENTENCE_WORDS, index_mod.sentence_rows
+    min_words, rows = prepare_mod.MIN_SENTENCE_WORDS, prepare_mod.sentence_rows
     try:
         if variant == "min8":
-            index_mod.MIN_SENTENCE_WORDS = 8
+            prepare_mod.MIN_SENTENCE_WORDS = 8
         if variant == "nowhole":
-            index_mod.sentence_rows = _without_whole
+            prepare_mod.sentence_rows = _without_whole
         shipped = variant == "shipped"
-        return index_mod.build_index(
+        return build_index(
             s.corpus_dir,
             index_dir,
             enc,
@@ -63,7 +64,7 @@ def build(variant: str, index_dir: Path, empty_cache: Path) -> dict[str, Any]:
             vectors_dir=s.vectors_dir if shipped else None,
         )
     finally:
-        index_mod.MIN_SENTENCE_WORDS, index_mod.sentence_rows = min_words, rows
+        prepare_mod.MIN_SENTENCE_WORDS, prepare_mod.sentence_rows = min_words, rows
 
 
 def evaluate(index_dir: Path, gold: Path, run: Path) -> dict[str, Any]:

@@ -18,13 +18,12 @@ import sys
 import time
 from pathlib import Path
 
-from qa_service.chunking import TokenCounter, chunk_documents
+from qa_service.chunking import TokenCounter, chunk_documents, chunking_of
 from qa_service.config import Settings
 from qa_service.corpus import load_corpus
 from qa_service.encoders import EmbeddingCache, make_encoder
 from qa_service.progress import Progress
-from qa_service.service import chunking_of
-from qa_service.store.index import cached_counter, embedding_text, sentence_rows
+from qa_service.store.prepare import cached_counter, embedding_text, sentence_rows
 from qa_service.store.shipped import ShippedVectors, file_for, write_shipped
 
 

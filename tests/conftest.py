@@ -17,7 +17,7 @@ from qa_service.api.app import create_app
 from qa_service.chunking import ChunkingSettings
 from qa_service.config import PACKAGE_ROOT, Settings
 from qa_service.encoders import HashingEncoder, make_encoder
-from qa_service.store.index import build_index
+from qa_service.store.folder.build import build_index
 
 CORPUS = PACKAGE_ROOT / "data" / "corpus"
 SHARED_EVAL = PACKAGE_ROOT.parent / "shared" / "eval"

@@ -10,8 +10,9 @@ import pytest
 from qa_service.chunking import ChunkingSettings
 from qa_service.encoders import HashingEncoder
 from qa_service.errors import IndexMismatch, IndexNotFound
-from qa_service.store import index as index_mod
-from qa_service.store.index import build_index, current_version, load_index
+from qa_service.store.folder import index as index_mod
+from qa_service.store.folder.build import build_index
+from qa_service.store.folder.index import current_version, load_index
 from tests.conftest import CORPUS
 
 

@@ -23,8 +23,8 @@ from fpdf import FPDF
 
 from qa_service.chunking import ChunkingSettings
 from qa_service.encoders import HashingEncoder
-from qa_service.store.index import current_version, load_index
-from qa_service.store.live import apply_changes
+from qa_service.store.folder.changes import apply_changes
+from qa_service.store.folder.index import current_version, load_index
 from tests.conftest import make_settings, ready_client
 from tests.server import running_server
 
@@ -257,7 +257,7 @@ def test_cli_ingest_and_delete(index_copy: Path, tmp_path: Path) -> None:
 
 
 def test_full_rebuild_keeps_ingested_and_deleted(index_copy: Path) -> None:
-    from qa_service.store.index import build_index
+    from qa_service.store.folder.build import build_index
     from tests.conftest import CORPUS
 
     s = make_settings(index_copy)

@@ -131,7 +131,7 @@ def test_a_very_common_term_reads_only_its_best_postings(pg_hashing: str, tmp_pa
 def test_a_database_of_an_older_schema_is_refused_until_build_migrates_it(pg_server: object, tmp_path: Path) -> None:
     import psycopg
 
-    from qa_service.store import pg_schema
+    from qa_service.store.postgres import schema as pg_schema
 
     url = build_database(new_database(pg_server), cache_dir=tmp_path / "cache")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -159,7 +159,7 @@ def drop_sender_columns(conn: Any) -> None:
 def test_migration_4_lets_the_sender_filter_match_organisations(pg_server: object, tmp_path: Path) -> None:
     import psycopg
 
-    from qa_service.store import pg_schema
+    from qa_service.store.postgres import schema as pg_schema
 
     url = build_database(new_database(pg_server), cache_dir=tmp_path / "cache")
     store = open_service(pg_settings(url, tmp_path)).store
@@ -182,6 +182,32 @@ def test_migration_4_lets_the_sender_filter_match_organisations(pg_server: objec
 def test_another_encoder_is_refused(writable_db: str, tmp_path: Path) -> None:
     with pytest.raises(IndexMismatch):
         open_service(pg_settings(writable_db, tmp_path, encoder="hashing:128"))
+
+
+# -- a fresh database starts from the shipped vectors -----------------------------------------
+
+STAGES = {"parse", "chunk", "encode_passages", "encode_sentences", "write", "index"}
+
+
+@pytest.mark.real_model
+def test_a_fresh_database_embeds_nothing_of_the_bundled_corpus(pg_server: object, tmp_path: Path) -> None:
+    """As the folder build does, a database build takes the bundled corpus's vectors from
+    data/vectors/: a new database with an empty embedding cache and the real default encoder
+    embeds none of its texts."""
+    from qa_service.encoders import make_encoder
+    from qa_service.service import build
+    from qa_service.store.backend import backend_for
+
+    s = pg_settings(new_database(pg_server), tmp_path, encoder="e5")
+    assert not s.cache_dir.exists()
+    enc = make_encoder("e5")
+    m = build(s, enc)
+    assert m["vector_sources"] == {"cached": 0, "shipped": m["embedded"], "encoded": 0}
+    assert m["embedded"] > 6000 and m["counts"]["passages"] > 1000
+    assert list(m["timings"]) == ["parse", "chunk", "encode_passages", "encode_sentences", "write", "index"]
+    assert backend_for(s).describe()["build"]["vector_sources"] == m["vector_sources"]
+    hits = open_service(s, enc).search("Wat vraagt de NVZ van het nieuwe kabinet?", top_k=3).hits
+    assert hits and hits[0].document.sender == "NVZ"
 
 
 # -- several nodes on one database ------------------------------------------------------------
@@ -406,9 +432,12 @@ def test_cli_build_search_ingest_delete_on_the_database(
     base = ["--encoder", "hashing", "--corpus-dir", str(CORPUS)]
     r = runner.invoke(cli, [*base, "index", "build"])
     assert r.exit_code == 0 and "the database" in r.output, r.output
+    # The stages and where the vectors came from, as the folder build reports them.
+    assert "seconds: parse" in r.stdout and "index" in r.stdout and "encoded" in r.stdout, r.stdout
     # `stdout` only: progress lines go to stderr, which `output` mixes in.
     info = json.loads(runner.invoke(cli, [*base, "index", "info"]).stdout)
     assert info["backend"] == "postgres" and info["passages"] > 900
+    assert info["build"]["version"] == info["version"] and set(info["build"]["timings"]) == STAGES
     r = runner.invoke(cli, [*base, "search", "minimumleeftijd sekswerk", "-k", "2", "--json"])
     assert r.exit_code == 0 and len(json.loads(r.stdout)["results"]) >= 1, r.output
     path = tmp_path / "brief.txt"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from qa_service.cli import cli
 from qa_service.log import configure_logging
 from qa_service.progress import Progress
-from qa_service.store.keyword import KeywordIndex
+from qa_service.store.folder.bm25 import KeywordIndex
 from tests.conftest import CORPUS
 
 

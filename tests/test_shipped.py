@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_service.chunking import ChunkingSettings
+from qa_service.chunking import ChunkingSettings, chunking_of
 from qa_service.config import Settings
 from qa_service.encoders import EmbeddingCache, HashingEncoder, make_encoder
-from qa_service.service import chunking_of
-from qa_service.store.index import build_index, cached_counter, load_index
-from qa_service.store.live import apply_changes
+from qa_service.store.folder.build import build_index
+from qa_service.store.folder.changes import apply_changes
+from qa_service.store.folder.index import load_index
+from qa_service.store.folder.vectors import FaissVectorStore
+from qa_service.store.prepare import cached_counter
 from qa_service.store.shipped import ShippedVectors, file_for, write_shipped
-from qa_service.store.vectors import FaissVectorStore
 from scripts import ship_vectors
 from tests.conftest import CORPUS, PACKAGE_ROOT
 

@@ -28,10 +28,10 @@ from qa_service.encoders import Encoder, make_encoder
 from qa_service.errors import IndexNotReady
 from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
+from qa_service.retrieval.store import Store
 from qa_service.search import SearchService
-from qa_service.service import answerer_for, chunking_of, open_store, service_for, uses_database
-from qa_service.store.index import LoadedIndex, load_index
-from qa_service.store.live import IndexWatcher
+from qa_service.service import answerer_for, service_for
+from qa_service.store.backend import backend_for
 
 logger = logging.getLogger(__name__)
 
@@ -115,37 +115,24 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         def load() -> None:
             try:
                 enc = encoder or make_encoder(settings.encoder, settings.encoder_threads)
-                chunking = chunking_of(settings)
+                backend = backend_for(settings)
 
-                def publish(index: LoadedIndex) -> None:
-                    svc = service_for(index, enc, settings)
-                    app.state.answerer = answerer_for(svc, settings)
-                    app.state.service = svc  # one assignment: requests see the old or the new index
-                    metrics.index_size.labels("passages").set(len(index.passages))
-                    metrics.index_size.labels("documents").set(len(index.documents))
-
-                if uses_database(settings):  # every request reads the database: nothing to watch
-                    store = open_store(settings, enc.name)
+                def publish(store: Store) -> None:
                     svc = service_for(store, enc, settings)
-                    app.state.answerer = answerer_for(svc, settings)
-                    app.state.service = svc
                     info = store.info()
+                    app.state.answerer = answerer_for(svc, settings)
+                    app.state.service = svc  # one assignment: requests see the old or the new store
                     metrics.index_size.labels("passages").set(info.passages)
                     metrics.index_size.labels("documents").set(info.documents)
-                    logger.info("ready: PostgreSQL store %s, encoder %s", info.version, enc.name)
-                    return
-                first = load_index(settings.index_dir, enc.name, chunking)
+
+                first = backend.open(enc.name)
                 publish(first)
-                watcher = IndexWatcher(
-                    settings.index_dir,
-                    lambda: load_index(settings.index_dir, enc.name, chunking),
-                    publish,
-                    first.version,
-                    settings.reload_interval,
-                )
+                info = first.info()
+                # The folder's watcher moves this worker to each new version; the database needs none.
+                watcher = backend.watch(enc.name, publish, info.version)
                 app.state.watcher = watcher
                 watcher.start()
-                logger.info("ready: index %s, encoder %s", first.version, enc.name)
+                logger.info("ready: %s store %s, encoder %s", info.backend, info.version, enc.name)
             except Exception as e:  # reported by /readyz and as 503s; the process stays up
                 app.state.load_error = e
                 logger.error("index not loaded: %s", e)

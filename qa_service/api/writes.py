@@ -21,7 +21,7 @@ from qa_service.api.schemas import IsoDate
 from qa_service.errors import InvalidMultipart, TooLarge, Unauthorized, WritesDisabled
 from qa_service.ingest import extract_text
 from qa_service.service import apply_changes
-from qa_service.store.live import Change
+from qa_service.store.protocol import Change
 
 router = APIRouter(
     responses={
@@ -219,7 +219,7 @@ def _write(
         add = (name, extract_text(name, data), meta)
     change = apply_changes(settings, app.state.service.encoder, add_text=add, remove=remove)
     if app.state.watcher is not None:
-        app.state.watcher.check()  # this worker serves the new folder version before it answers
+        app.state.watcher.check()  # this worker serves the new version before it answers
     return change
 
 

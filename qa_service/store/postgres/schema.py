@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from qa_service.errors import ConfigurationError, IndexNotFound, StoreUnavailable, WritesDisabled
-from qa_service.store.pg_sql import K1, B
+from qa_service.store.postgres.sql import K1, B
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ MIGRATE_LOCK = WRITE_LOCK + 1
 
 
 # A term's postings best first (ties by row, so the cut is deterministic), so the keyword leg
-# reads a bounded number of them (pg_sql.py); with tf included, from the index alone.
+# reads a bounded number of them (sql.py); with tf included, from the index alone.
 _IMPACT_INDEX = [
     "CREATE INDEX IF NOT EXISTS qa_postings_impact ON qa_postings (term, impact DESC, passage_row) INCLUDE (tf)"
 ]

@@ -1,4 +1,4 @@
-"""The embedded store: a loaded index folder (FAISS flat vectors, bm25s, JSONL) behind `Store`."""
+"""The embedded store: a loaded version of the index folder (FAISS flat vectors, bm25s, JSONL) behind `Store`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from qa_service.corpus import Document
 from qa_service.corpus.organisations import matches_sender
 from qa_service.retrieval.terms import sender_candidates, sender_terms, words
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
-from qa_service.store.index import LoadedIndex
+from qa_service.store.folder.index import LoadedIndex
 from qa_service.store.keyword import looks_english
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,18 +30,13 @@ from qa_service.corpus import Document
 from qa_service.errors import IndexMismatch, IndexNotFound
 from qa_service.retrieval.terms import sender_candidates, sender_terms
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
-from qa_service.store import pg_schema
-from qa_service.store.pg_sql import SqlKeywordHits, bm25_rows_sql, bm25_top_sql, sender_clause, where
+from qa_service.store.postgres import schema as pg_schema
+from qa_service.store.postgres.documents import DocumentReads, passage_of
+from qa_service.store.postgres.sql import SqlKeywordHits, bm25_rows_sql, bm25_top_sql, where
 
 logger = logging.getLogger(__name__)
 
 REBUILD_HINT = "build it with `qa-service index build` (QA_DATABASE_URL set)"
-
-
-def _passage(d: dict[str, Any]) -> Passage:
-    d = dict(d)
-    d["sentences"] = [tuple(x) for x in d.get("sentences", [])]
-    return Passage(**d)
 
 
 @dataclass
@@ -54,7 +49,7 @@ class _Snapshot:
     sentence_en: dict[int, bool] = field(default_factory=dict)
 
 
-class PostgresStore:
+class PostgresStore(DocumentReads):
     """Reads the corpus from PostgreSQL; see the module docstring."""
 
     backend = "postgres"
@@ -79,10 +74,9 @@ class PostgresStore:
         self.max_scan_tuples = max_scan_tuples
         self.postings_per_term = postings_per_term
         self.url = url
+        super().__init__()
         self._local = threading.local()
         self._senders: tuple[int, frozenset[str]] | None = None
-        self._docs: OrderedDict[tuple[str, str], Document] = OrderedDict()
-        self._docs_lock = threading.Lock()
         meta = self._meta()
         self.vtype = str(meta["vector_type"])
         self.dim = int(meta["dim"])
@@ -191,6 +185,12 @@ class PostgresStore:
             backend=self.backend,
             extra={"generation": int(row[6]), "vector_type": self.vtype, "hnsw": self._hnsw},
         )
+
+    def build_manifest(self) -> dict[str, Any]:
+        """The manifest of the last `index build` (stages, vector sources); {} for an older build."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT info FROM qa_meta").fetchone()
+        return dict(row[0]) if row and row[0] else {}
 
     def close(self) -> None:
         self.pool.close()
@@ -340,32 +340,8 @@ class PostgresStore:
                 [rows],
             ).fetchall()
             docs = self._documents(conn, {(d, h) for _, _, d, h in got})
-        by_row = {int(r): (_passage(data), docs[(d, h)]) for r, data, d, h in got}
+        by_row = {int(r): (passage_of(data), docs[(d, h)]) for r, data, d, h in got}
         return [by_row[r] for r in rows if r in by_row]
-
-    def _documents(self, conn: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Document]:
-        """Documents by (id, content hash), from a node-local LRU: a document never changes under
-        its id and hash (a replacement is a new document), so the cache cannot go stale."""
-        out: dict[tuple[str, str], Document] = {}
-        with self._docs_lock:
-            for key in keys:
-                doc = self._docs.get(key)
-                if doc is not None:
-                    self._docs.move_to_end(key)
-                    out[key] = doc
-        missing = [k for k in keys if k not in out]
-        if missing:
-            got = conn.execute(
-                "SELECT id, content_hash, data FROM qa_documents WHERE id = ANY(%s)", [[k[0] for k in missing]]
-            ).fetchall()
-            with self._docs_lock:
-                for i, h, data in got:
-                    doc = Document.from_dict(data)
-                    out[(i, h)] = doc
-                    self._docs[(i, h)] = doc
-                while len(self._docs) > 2048:
-                    self._docs.popitem(last=False)
-        return out
 
     def sentences(self, rows: np.ndarray) -> list[tuple[int, int, int]]:
         ids = [int(r) for r in rows]
@@ -416,52 +392,3 @@ class PostgresStore:
         terms = sender_terms(senders, freq, n)
         self._senders = (generation, terms)
         return terms
-
-    # -- documents ---------------------------------------------------------------------------
-    def document(self, doc_id: str) -> Document | None:
-        with self._conn() as conn:
-            row = conn.execute("SELECT id, content_hash FROM qa_documents WHERE id = %s", [doc_id]).fetchone()
-            if row is None:
-                return None
-            return self._documents(conn, {(row[0], row[1])}).get((row[0], row[1]))
-
-    def documents(
-        self, kind: str | None, sender: str | None, source_file: str | None, offset: int, limit: int
-    ) -> tuple[int, list[Document]]:
-        clauses, params = ["true"], []
-        if kind:
-            clauses.append("kind = %s")
-            params.append(kind)
-        if sender:
-            clause, values = sender_clause("qa_documents", sender)
-            clauses.append(clause)
-            params += values
-        if source_file:
-            clauses.append("source_file = %s")
-            params.append(source_file)
-        sql = " AND ".join(clauses)
-        with self._conn() as conn:
-            total = conn.execute(f"SELECT count(*) FROM qa_documents WHERE {sql}", params).fetchone()
-            got = conn.execute(
-                f"SELECT id, content_hash FROM qa_documents WHERE {sql} ORDER BY seq OFFSET %s LIMIT %s",
-                [*params, offset, limit],
-            ).fetchall()
-            docs = self._documents(conn, {(i, h) for i, h in got})
-        return int(total[0]) if total else 0, [docs[(i, h)] for i, h in got]
-
-    def passages_of(self, doc_id: str) -> list[Passage]:
-        with self._conn() as conn:
-            got = conn.execute("SELECT data FROM qa_passages WHERE doc_id = %s ORDER BY ord", [doc_id]).fetchall()
-        return [_passage(r[0]) for r in got]
-
-    def passage(self, passage_id: str) -> tuple[Passage, Passage | None, Passage | None] | None:
-        with self._conn() as conn:
-            row = conn.execute("SELECT doc_id, ord FROM qa_passages WHERE id = %s", [passage_id]).fetchone()
-            if row is None:
-                return None
-            got = conn.execute(
-                "SELECT ord, data FROM qa_passages WHERE doc_id = %s AND ord BETWEEN %s AND %s",
-                [row[0], row[1] - 1, row[1] + 1],
-            ).fetchall()
-        by_ord = {int(o): _passage(d) for o, d in got}
-        return by_ord[row[1]], by_ord.get(row[1] - 1), by_ord.get(row[1] + 1)

@@ -1,4 +1,4 @@
-"""Rows of documents for the PostgreSQL store: chunk and embed, insert with statistics, delete.
+"""Rows of documents for the PostgreSQL store: insert prepared documents with statistics, delete.
 
 Inserting or deleting keeps the BM25 statistics exact: term document frequencies (qa_terms),
 plain-word passage frequencies (qa_words) and the totals in qa_meta change with the rows.
@@ -7,83 +7,15 @@ plain-word passage frequencies (qa_words) and the totals in qa_meta change with 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
-from qa_service.chunking import ChunkingSettings, Passage, chunk_documents
-from qa_service.corpus import Document
-from qa_service.encoders import EmbeddingCache, Encoder
 from qa_service.retrieval.terms import words
-from qa_service.store.index import cached_counter, embedding_text, sentence_rows
 from qa_service.store.keyword import analyze, looks_english
-from qa_service.store.pg_sql import impact, sender_columns
-
-
-@dataclass
-class Prepared:
-    """Documents chunked and embedded, ready to insert."""
-
-    documents: list[Document]
-    passages: list[Passage]
-    texts: list[str]  # what BM25 indexes (context + passage), per passage
-    vectors: np.ndarray  # (len(passages), dim)
-    sentences: np.ndarray  # (n, 3): passage index, start, end
-    sentence_vectors: np.ndarray  # (n, dim)
-
-    def only(self, keep: set[str]) -> Prepared:
-        """The part of the documents whose ids are in `keep`."""
-        pi = [i for i, p in enumerate(self.passages) if p.doc_id in keep]
-        remap = {old: new for new, old in enumerate(pi)}
-        si = [i for i, (p, _, _) in enumerate(self.sentences.tolist()) if p in remap]
-        table = np.array([[remap[int(self.sentences[i, 0])], *self.sentences[i, 1:]] for i in si], dtype=np.int64)
-        return Prepared(
-            [d for d in self.documents if d.id in keep],
-            [self.passages[i] for i in pi],
-            [self.texts[i] for i in pi],
-            self.vectors[pi],
-            table.reshape(-1, 3),
-            self.sentence_vectors[si],
-        )
-
-
-def prepare(
-    documents: list[Document],
-    encoder: Encoder,
-    chunking: ChunkingSettings,
-    cache_dir: Path,
-    progress: Callable[[int, int], None] | None = None,
-) -> Prepared:
-    """Chunk and embed documents (vectors from the embedding cache where it has them)."""
-    passages = chunk_documents(documents, cached_counter(encoder), chunking)
-    by_id = {d.id: d for d in documents}
-    texts = [embedding_text(by_id[p.doc_id], p, chunking.context) for p in passages]
-    sent_texts, table = sentence_rows(by_id, passages)
-    todo = list(dict.fromkeys([*texts, *sent_texts]))
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, len(todo))
-
-    cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
-    try:
-        fresh = cache.encode_passages(encoder, todo, progress=tick) if todo else np.zeros((0, encoder.dim), np.float32)
-    finally:
-        cache.close()
-    lookup = dict(zip(todo, fresh, strict=True))
-
-    def stack(keys: list[str]) -> np.ndarray:
-        if not keys:
-            return np.zeros((0, encoder.dim), np.float32)
-        return np.stack([lookup[t] for t in keys]).astype(np.float32)
-
-    return Prepared(documents, passages, texts, stack(texts), table, stack(sent_texts))
+from qa_service.store.postgres.sql import impact, sender_columns
+from qa_service.store.prepare import Prepared
 
 
 def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:

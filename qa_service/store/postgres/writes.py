@@ -10,7 +10,6 @@ A writer killed at any moment leaves the last committed state; nothing needs cle
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 import uuid
@@ -20,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from qa_service.chunking import ChunkingSettings
-from qa_service.corpus import Document, load_corpus
+from qa_service.corpus import Document
 from qa_service.encoders import Encoder
 from qa_service.errors import IndexMismatch, IndexNotFound, NotFound
-from qa_service.store import pg_rows, pg_schema
-from qa_service.store.live import Change, documents_from_text, require_content, safe_name
+from qa_service.store.postgres import rows as pg_rows
+from qa_service.store.postgres import schema as pg_schema
+from qa_service.store.prepare import Prepared, build_corpus, chunk, prepare
+from qa_service.store.protocol import Change
+from qa_service.store.shipped import ShippedVectors
+from qa_service.store.sources import new_source, require_content
 
 logger = logging.getLogger(__name__)
 
@@ -71,25 +74,37 @@ def build(
     chunking: ChunkingSettings,
     cache_dir: Path,
     *,
+    vectors_dir: Path | None = None,
     vector_type: str = "vector",
     hnsw_rows: int = 100_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Replace the whole corpus in the database by the corpus folder plus texts ingested through
-    the service, minus deleted documents, in one transaction. Returns a summary."""
+    the service, minus deleted documents, in one transaction. Returns the build's manifest, which
+    is also kept in `qa_meta.info` (`index info` shows it).
+
+    `vectors_dir` holds the vectors shipped with the bundled corpus (store/shipped.py): as for
+    the folder, texts found there are not embedded again, so a fresh database embeds nothing of
+    the bundled corpus.
+    """
     t0 = time.perf_counter()
     with pg_schema.guard(), pool.connection() as conn:
         pg_schema.migrate(conn, encoder.dim, vector_type)
         sources = conn.execute("SELECT source_file, text, meta FROM qa_sources ORDER BY source_file").fetchall()
         deleted = {r[0] for r in conn.execute("SELECT doc_id FROM qa_deleted").fetchall()}
-    documents = load_corpus(corpus_dir)
-    for source_file, text, meta in sources:
-        documents += documents_from_text(text, source_file, meta)
-    documents = [d for d in documents if d.id not in deleted]
-    if not documents:
-        raise IndexNotFound(f"no corpus files found in {corpus_dir}")
-    prep = pg_rows.prepare(documents, encoder, chunking, cache_dir, progress)
+    prep = build_corpus(
+        corpus_dir,
+        sources,
+        deleted,
+        encoder,
+        chunking,
+        cache_dir=cache_dir,
+        shipped=ShippedVectors.open(vectors_dir, encoder.name),
+        progress=progress,
+    )
+    timings = dict(prep.timings)
     with pg_schema.guard(), pool.connection() as conn, conn.transaction():
+        t_write = time.perf_counter()
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_schema.WRITE_LOCK])
         row = conn.execute("SELECT dim, vector_type FROM qa_meta FOR UPDATE").fetchone()
         if row is None:
@@ -106,16 +121,35 @@ def build(
             for t in ("qa_documents", "qa_terms", "qa_words"):
                 conn.execute(f"DELETE FROM {t}")  # MVCC: readers keep the old corpus until commit
         added = pg_rows.insert(conn, prep, vector_type)
-        if added["passages"] >= hnsw_rows:
+        t_index = time.perf_counter()
+        hnsw = added["passages"] >= hnsw_rows
+        if hnsw:
             for stmt in pg_schema.hnsw_indexes(vector_type):
                 conn.execute(stmt)
+        timings["write"] = t_index - t_write
+        timings["index"] = time.perf_counter() - t_index
         gen = int(conn.execute("SELECT generation FROM qa_meta").fetchone()[0]) + 1
         version = _version(gen)
         built_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        manifest: dict[str, Any] = {
+            "version": version,
+            "built_at": built_at,
+            "encoder": encoder.name,
+            "dim": encoder.dim,
+            "vector_type": vector_type,
+            "counts": {k: added[k] for k in ("documents", "passages", "sentences")},
+            "chunking": asdict(chunking),
+            # Distinct texts embedded for this build: from the cache, the shipped vectors, or the encoder.
+            "embedded": prep.embedded,
+            "vector_sources": dict(prep.vector_sources),
+            "hnsw": hnsw,
+            "build_seconds": round(time.perf_counter() - t0, 2),
+            "timings": {k: round(v, 2) for k, v in timings.items()},
+        }
         conn.execute(
             "UPDATE qa_meta SET encoder = %s, dim = %s, vector_type = %s, chunking = %s, format = %s, "
             "generation = %s, version = %s, built_at = %s, n_documents = %s, n_passages = %s, "
-            "n_sentences = %s, total_length = %s",
+            "n_sentences = %s, total_length = %s, info = %s",
             [
                 encoder.name,
                 encoder.dim,
@@ -129,30 +163,27 @@ def build(
                 added["passages"],
                 added["sentences"],
                 added["length"],
+                _json(manifest),
             ],
         )
-    seconds = round(time.perf_counter() - t0, 2)
-    logger.info("built %s in the database: %s in %.1fs", version, added, seconds)
-    return {
-        "version": version,
-        "built_at": built_at,
-        "encoder": encoder.name,
-        "counts": {k: added[k] for k in ("documents", "passages", "sentences")},
-        "hnsw": added["passages"] >= hnsw_rows,
-        "build_seconds": seconds,
-    }
+    manifest["build_seconds"] = round(time.perf_counter() - t0, 2)  # with the commit
+    logger.info(
+        "built %s in the database: %d documents, %d passages, %d sentences in %.1f s (%s); vectors: %s",
+        version,
+        added["documents"],
+        added["passages"],
+        added["sentences"],
+        manifest["build_seconds"],
+        ", ".join(f"{k} {v:.1f} s" for k, v in manifest["timings"].items()),
+        ", ".join(f"{v} {k}" for k, v in manifest["vector_sources"].items()),
+    )
+    return manifest
 
 
 def _json(value: Any) -> Any:
     from psycopg.types.json import Jsonb
 
     return Jsonb(value)
-
-
-def source_name(name: str, text: str) -> str:
-    """The stored name of an ingested text, as the folder store names it."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
-    return f"{safe_name(name)}-{digest}{Path(name).suffix.lower() or '.txt'}"
 
 
 def apply_changes(
@@ -164,26 +195,22 @@ def apply_changes(
     add_text: tuple[str, str, dict[str, Any]] | None = None,
     remove: set[str] | None = None,
     before_commit: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Change:
-    """Add one text (name, text, metadata) and/or remove documents, in one transaction.
-
-    The same contract as the folder store's `apply_changes`: removing a document removes its
-    attachments; content already in the corpus is not added again (`unchanged`); an unknown id
-    to remove raises NotFound.
-    """
+    """Add one text (name, text, metadata) and/or remove documents, in one transaction
+    (the contract of `Backend.apply_changes`)."""
     from psycopg.types.json import Jsonb
 
     remove = set(remove or ())
     new_docs: list[Document] = []
-    meta: dict[str, Any] = {}
-    prep: pg_rows.Prepared | None = None
+    text, meta = "", dict[str, Any]()
+    prep: Prepared | None = None
     if add_text is not None:
-        name, text, given = add_text
-        source_file = source_name(name, text)
-        meta = {**{k: v for k, v in given.items() if v}, "source_file": source_file, "original_name": name}
-        new_docs = documents_from_text(text, source_file, meta)
-        prep = pg_rows.prepare(new_docs, encoder, chunking, cache_dir)  # before the lock: the slow part
-        require_content(name, prep.passages)
+        (_, text, meta), new_docs = new_source(*add_text)
+        passages = chunk(new_docs, encoder, chunking)
+        require_content(add_text[0], passages)
+        # Before the lock: embedding is the slow part.
+        prep = prepare(new_docs, passages, encoder, chunking, cache_dir=cache_dir, progress=progress)
     with pg_schema.guard(), pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg_schema.WRITE_LOCK])
         vtype, _ = _check(conn, encoder, chunking)
@@ -220,7 +247,7 @@ def apply_changes(
             conn.execute(
                 "INSERT INTO qa_sources (source_file, text, meta) VALUES (%s, %s, %s) "
                 "ON CONFLICT (source_file) DO UPDATE SET text = excluded.text, meta = excluded.meta",
-                [meta["source_file"], add_text[1] if add_text else "", Jsonb(meta)],
+                [meta["source_file"], text, Jsonb(meta)],
             )
             added = pg_rows.insert(conn, prep.only({d.id for d in new_docs}), vtype)
         _, version = _bump(conn, added, removed)
