@@ -54,8 +54,9 @@ def citation(doc: Document, documents: Lookup | None = None) -> str:
         to = (letter.sender_short if letter else None) or doc.addressee or "de afzender"
         return f"Antwoord van de informateur aan {to}{tail}"
     parent = documents(doc.parent_id) if documents and doc.parent_id else None
-    # A letter answered by the informateur was addressed to the informateur.
-    answered = (parent or doc).reply_id is not None
+    # A letter answered by the informateur was addressed to the informateur (an enclosed letter
+    # was addressed to someone else: only an attachment goes by its letter).
+    answered = (parent if doc.kind == "attachment" and parent else doc).reply_id is not None
     to = " aan de informateur" if answered else ""
     if doc.kind == "attachment":
         return f"Bijlage bij de brief van {who}{to}{tail}"

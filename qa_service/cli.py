@@ -102,7 +102,9 @@ def index_info(ctx: click.Context) -> None:
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=5, show_default=True)
 @click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword"]), default="hybrid", show_default=True)
 @click.option("--kind", multiple=True, type=click.Choice(["letter", "attachment", "reply", "agreement_section"]))
-@click.option("--sender", help="Case-insensitive substring of the sender.")
+@click.option(
+    "--sender", help="Case-insensitive part of the sender's or an organisation's name, or a short name whole (VNG)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with all hits.")
 @click.pass_context
 def search(

@@ -10,13 +10,14 @@ van Ziekenhuizen (NVZ)"), so a question may use either form.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa_service.chunking import Passage
 from qa_service.confidence import missing_names
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import dutch_date, parse_date
+from qa_service.corpus.organisations import abbreviations, initials
 from qa_service.corpus.signatures import Signatory
 from qa_service.questions import Question
 from qa_service.retrieval.store import Store
@@ -34,7 +35,6 @@ _SENDER_PHRASE = re.compile(
     r"(?i)\b(?:van|from|by|namens)\s+(?:de\s+|het\s+|the\s+|een\s+|an?\s+)?(?P<name>[^?!.,;]+?)"
     r"(?=\s+(?:aan|over|to|about|op|in|met|with|sent|gestuurd|verstuurd|haar|zijn|hun|de brief|the letter)\b|[?!.,;]|$)"
 )
-_ABBREV = re.compile(r"([A-Z][\w'’-]*(?:\s+(?:(?:[a-z]{1,4}|&)\s+)*[A-Z][\w'’-]*){1,8})\s+\(([A-Z][\w&-]{1,12})\)")
 _WORD = re.compile(r"[\w()&]+", re.UNICODE)
 
 
@@ -76,7 +76,7 @@ class FactBook:
             docs += store.documents(kind, None, None, 0, 1_000_000)[1]
         self.documents = {d.id: d for d in docs}
         attachments = store.documents("attachment", None, None, 0, 1_000_000)[1]
-        self.aliases = _abbreviations(d.text for d in docs + attachments)
+        self.aliases = abbreviations((d.text for d in docs + attachments), key=_key_tokens)
         self._names: list[tuple[Document, frozenset[str], bool]] = []
         for d in docs:
             if d.duplicate_of:
@@ -95,10 +95,13 @@ class FactBook:
             others: list[str] = []
         else:
             own = (d.sender or "").split(", ")
-            others = [s.get("organisation") or "" for s in d.signatories]
+            others = [s.get("organisation") or "" for s in d.signatories] + d.organisations
         names = {(n, True) for n in own if n} | {(n, False) for n in others if n and n not in own}
         for n, is_own in list(names):
             names |= {(a, is_own) for a in self.aliases.get(_key_tokens(n), set())}
+        # The document's own short names ("VNG" used in its text for its sender).
+        sender_short = {a for n in own for a in self.aliases.get(_key_tokens(n), set())} | {initials(n) for n in own}
+        names |= {(a, a in sender_short) for a in d.aliases}
         return names
 
     def passage(self, doc: Document, which: str) -> Passage | None:
@@ -109,13 +112,18 @@ class FactBook:
         """Documents whose name the question holds whole, scored by the name words matched
         (half a word less when only a co-signatory's organisation matched, a quarter when the
         organisation is one of a joint letter's senders: "de brief van de NVB" is the NVB's own
-        letter before the one it signed with sixteen others)."""
+        letter before the one it signed with sixteen others; a tenth when the sender wrote on
+        behalf of others too: the VNG's member letter before the joint letter it sent; a little
+        less for a letter enclosed with another: "de brief van de RSJ" is the one it sent)."""
         q = _tokens(question)
         found: dict[str, tuple[float, Document]] = {}
         for d, key, own in self._names:
             if key <= q:
                 joint = d.kind == "letter" and len((d.sender or "").split(", ")) > 1
-                n = len(key) - (0.0 if own else 0.5) - (0.25 if own and joint else 0.0)
+                shared = d.kind == "letter" and len(d.organisations) > 1
+                n = len(key) - (0.0 if own else 0.5) - (0.25 if own and joint else 0.1 if own and shared else 0.0)
+                if d.parent_id:
+                    n -= 0.05  # a letter it enclosed names the sender less surely than the one it sent
                 if n > found.get(d.id, (0.0, d))[0]:
                     found[d.id] = (n, d)
         return sorted(found.values(), key=lambda t: -t[0])
@@ -163,20 +171,22 @@ class FactBook:
             named, base_confidence = [(0.0, top)], SEARCHED if first is top else GUESSED
         else:
             base_confidence = NAMED
-        best = named[0][0]
-        tied = [d for n, d in named if n == best]
         wants_reply = q.fact == "reply" or (
             q.fact == "registration"
             and re.search(r"\b(?:antwoord|reply|response)\b|\b(?:van|from|by) (?:de |the )?informateur\b", q.text, re.I)
             is not None
         )
-        if wants_reply:
-            tied = [r for d in tied if (r := self._reply_of(d)) is not None]
-        else:
-            tied = [d for d in tied if d.kind == "letter"]
-        tied = [d for d in tied if admits(d)]
-        if not tied:
+        # The best named document of the kind asked about (a reply that names the organisation
+        # as its addressee does not hide the organisation's letter, nor the other way round).
+        pool: list[tuple[float, Document]] = []
+        for n, d in named:
+            target = self._reply_of(d) if wants_reply else (d if d.kind == "letter" else None)
+            if target is not None and admits(target):
+                pool.append((n, target))
+        if not pool:
             return None
+        best = max(n for n, _ in pool)
+        tied = list({d.id: d for n, d in pool if n == best}.values())
         tied.sort(key=lambda d: order.get(d.id, len(order)))
         senders = {(d.sender or d.addressee or "").lower() for d in tied}
         confidence = base_confidence if len(senders) == 1 else min(base_confidence, 0.6)
@@ -209,7 +219,7 @@ class FactBook:
         if not words:
             return False
         head = self.passage(doc, "head")
-        orgs = " ".join(s.get("organisation") or "" for s in doc.signatories)
+        orgs = " ".join([*(s.get("organisation") or "" for s in doc.signatories), *doc.organisations, *doc.aliases])
         seen = " ".join([doc.sender or "", doc.title, orgs, head.text if head else ""]).lower()
         return 2 * sum(w in seen for w in words) >= len(words)
 
@@ -227,7 +237,18 @@ class FactBook:
     def _reply_of(self, d: Document) -> Document | None:
         if d.kind == "reply":
             return d
-        return self.documents.get(d.reply_id or "")
+        return self.documents.get(self._sent_with(d).reply_id or "")
+
+    def _sent_with(self, d: Document) -> Document:
+        """The letter `d` was sent with: an enclosed letter was registered and answered with its cover."""
+        seen = {d.id}
+        while d.kind == "letter" and not d.reply_id and not d.registration_number and d.parent_id:
+            parent = self.documents.get(d.parent_id)
+            if parent is None or parent.id in seen:
+                break
+            d = parent
+            seen.add(d.id)
+        return d
 
     def _fact_text(self, q: Question, doc: Document) -> str | None:
         if q.fact == "signatory":
@@ -239,6 +260,8 @@ class FactBook:
             orgs = [(s.get("organisation"), s.get("name")) for s in doc.signatories if s.get("organisation")]
             if len({o for o, _ in orgs}) > 1:
                 return "; ".join(f"{o} ({n})" for o, n in orgs)
+            if len(doc.organisations) > 1:  # "namens de betrokken partijen" and a list of them
+                return ", ".join(doc.organisations)
             return doc.sender
         if q.fact == "date":
             return dutch_date(doc.date)
@@ -250,7 +273,7 @@ class FactBook:
                 return f"{doc.signatory}, {when}"
             return f"{when}, door {doc.signatory}" if doc.signatory else when
         if q.fact == "registration":
-            return doc.registration_number
+            return self._sent_with(doc).registration_number
         if q.fact == "subject":
             return doc.subject
         return None
@@ -273,25 +296,3 @@ class FactBook:
             if role and not doc.signatories and doc.signatory and role in doc.signatory.lower():
                 return FactAnswer(doc.signatory, doc, self.passage(doc, "tail"), confidence)
         return None
-
-
-def _abbreviations(texts: Iterable[str]) -> dict[frozenset[str], set[str]]:
-    """ "Long Name (LN)" anywhere in the letters -> each form maps to the other (keyed by name words)."""
-    out: dict[frozenset[str], set[str]] = {}
-    for text in texts:
-        for m in _ABBREV.finditer(text):
-            words, short = m.group(1).split(), m.group(2)
-            while words and words[0][0].lower() != short[0].lower():
-                words = words[1:]  # "Brief Nederlandse Vereniging (NV)": the name starts at its initial
-            long = " ".join(words)
-            if len(words) < 2:
-                continue
-            initials = "".join(w[0] for w in long.split() if w[:1].isupper()).lower()
-            # Keep only a real abbreviation of the words before it, not any aside in brackets.
-            if not short.isupper() or not set(short.lower()) <= set(initials + "".join(long.lower().split())):
-                continue
-            if short.lower()[0] != initials[:1]:
-                continue
-            out.setdefault(_key_tokens(long), set()).add(short)
-            out.setdefault(_key_tokens(short), set()).add(long)
-    return out

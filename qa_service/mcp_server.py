@@ -81,7 +81,13 @@ class FactCheckOutput(BaseModel):
 TopK = Annotated[Int, Field(ge=1, le=MAX_TOP_K, description="Passages to return at most")]
 EvidenceK = Annotated[Int, Field(ge=1, le=MAX_FACTCHECK_TOP_K, description="Evidence sentences to return at most")]
 KindFilter = Annotated[Kind | None, Field(description="Only documents of this kind (replies only when asked for)")]
-Sender = Annotated[str | None, Field(max_length=200, description="Case-insensitive substring of the sender")]
+Sender = Annotated[
+    str | None,
+    Field(
+        max_length=200,
+        description="Case-insensitive part of the sender's or an organisation's name, or a short name whole (VNG)",
+    ),
+]
 DateFrom = Annotated[IsoDate | None, Field(description="Earliest document date (YYYY-MM-DD)")]
 DateTo = Annotated[IsoDate | None, Field(description="Latest document date (YYYY-MM-DD), not before date_from")]
 

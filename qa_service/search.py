@@ -120,7 +120,7 @@ class SearchService:
             filters = dataclasses.replace(filters, envelope=True)
         threshold = self.min_dense_score if min_score is None else min_score
         if not self.store.has_passages(filters):
-            return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")
+            return SearchResult(query, mode, [], _ms(t0), reason=self._filters_reason(filters))
 
         qvec: np.ndarray = self.encode_query(query) if query_vector is None else query_vector
         english = looks_english(query)
@@ -180,6 +180,14 @@ class SearchService:
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
         return SearchResult(query, mode, hits, took, reason, qvec, {"keyword_weight": w_kw})
+
+    def _filters_reason(self, filters: Filters) -> str:
+        """Why the filters leave no passage: name the sender filter when it alone matches nothing."""
+        if filters.sender:
+            by_sender = Filters(kind=filters.kind, sender=filters.sender, envelope=True)
+            if not self.store.has_passages(by_sender):
+                return f"no document matches sender {filters.sender!r}"
+        return "no passages match the filters"
 
     def _select(
         self, order: list[int], fused: dict[int, float], qvec: np.ndarray, top_k: int, threshold: float, terms: set[str]

@@ -25,6 +25,8 @@ def document_ref(d: Document) -> dict[str, Any]:
         "line_end": d.line_end,
         "heading_path": d.heading_path,
         "parent_id": d.parent_id,
+        "organisations": d.organisations,
+        "aliases": d.aliases,
     }
 
 

@@ -85,6 +85,7 @@ def test_search_response_shape(client: TestClient) -> None:
     assert set(hit["scores"]) == {"fused", "dense", "keyword"}
     for key in ("id", "kind", "title", "sender", "date", "registration_number", "source_file", "heading_path"):
         assert key in hit["document"]
+    assert isinstance(hit["document"]["organisations"], list) and isinstance(hit["document"]["aliases"], list)
     doc = client.get(f"/v1/documents/{hit['document']['id']}").json()
     assert doc["text"][hit["char_start"] : hit["char_end"]] == hit["text"]
     assert hit["passage_id"] in doc["passage_ids"]
@@ -101,7 +102,8 @@ def test_modes(client: TestClient, mode: str) -> None:
     [
         ({"kind": ["letter"]}, lambda d: d["kind"] == "letter"),
         ({"kind": "agreement_section"}, lambda d: d["kind"] == "agreement_section"),
-        ({"sender": "NVZ"}, lambda d: "nvz" in d["sender"].lower()),
+        ({"sender": "NVZ"}, lambda d: "NVZ" in [d["sender"], *d["aliases"]]),
+        ({"sender": "VNG"}, lambda d: "VNG" in d["aliases"] or any("VNG" in o for o in d["organisations"])),
         ({"date_from": "2025-12-01", "date_to": "2025-12-05"}, lambda d: "2025-12-01" <= d["date"] <= "2025-12-05"),
         ({"source_file": "002_f77dc67e94f5bf41.txt"}, lambda d: d["source_file"] == "002_f77dc67e94f5bf41.txt"),
     ],
@@ -122,6 +124,29 @@ def test_document_filter_and_passage_neighbours(client: TestClient) -> None:
     pid = r.json()["results"][0]["passage_id"]
     p = client.get(f"/v1/passages/{pid}").json()
     assert p["id"] == pid and p["document"]["id"] == doc_id and "previous" in p and "next" in p
+
+
+def test_documents_know_their_organisations_and_short_names(client: TestClient) -> None:
+    # "VNG" is no part of "Vereniging van Nederlandse Gemeenten"; it is its short name.
+    page = client.get("/v1/documents", params={"sender": "VNG", "kind": "letter", "limit": 50}).json()
+    senders = {d["sender"] for d in page["documents"]}
+    assert "Vereniging van Nederlandse Gemeenten" in senders
+    joint = next(d for d in page["documents"] if d["parent_id"] is not None and d["source_file"].startswith("003"))
+    assert joint["organisations"][0] == "Vereniging van Nederlandse Gemeenten" and len(joint["organisations"]) == 28
+    full = client.get(f"/v1/documents/{joint['id']}").json()
+    assert full["organisations"] == joint["organisations"] and "VNG" in full["aliases"]
+    assert full["reference"] == "COS/U202500738" and full["registration_number"] is None
+    assert full["parent_id"] in {d["id"] for d in page["documents"]}  # the VNG's member letter encloses it
+    # a co-signing organisation finds the joint letter too
+    page = client.get("/v1/documents", params={"sender": "divosa"}).json()
+    assert joint["id"] in {d["id"] for d in page["documents"]}
+
+
+def test_a_sender_nobody_is_named_in_the_reason(client: TestClient) -> None:
+    body = {"query": "zorg", "filters": {"sender": "Greenpeace"}}
+    r = client.post("/v1/search", json=body)
+    assert r.status_code == 200 and r.json()["results"] == []
+    assert r.json()["reason"] == "no document matches sender 'Greenpeace'"
 
 
 def test_honest_empty_result(client: TestClient) -> None:

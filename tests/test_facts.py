@@ -200,6 +200,37 @@ def test_an_organisations_own_letter_before_a_joint_one(answerer: Answerer) -> N
     assert a.answer is not None and a.answer.text == "Medy van der Laan, voorzitter NVB"
 
 
+def test_a_letter_is_named_by_its_co_signing_organisations(settings: Settings) -> None:
+    from qa_service.facts import FactBook
+
+    book = FactBook(open_service(settings).store)
+
+    def first(question: str) -> str:
+        named = book.named(question)
+        assert named, question
+        return named[0][1].id
+
+    docs = {d.id: d for d in book.documents.values()}
+    # "mede namens" an organisation: the letter speaks for it too
+    assert docs[first("Wie ondertekende de brief van de Economic Board Zuid-Holland?")].sender == "Gemeente Rotterdam"
+    # one of 28 organisations under a joint letter the VNG sent
+    assert docs[first("Wie ondertekende de brief van Divosa?")].reference == "COS/U202500738"
+    # the VNG's own member letter before the joint letter it sent for 27 others
+    vng = docs[first("Wat is de datum van de brief van de VNG?")]
+    assert vng.parent_id is None and vng.source_file.startswith("003")
+    # The reply names the RSJ by its full name as its addressee; the letter it answers is still
+    # the one asked about, not the letter the RSJ enclosed with it.
+    q = classify("Wie ondertekende de brief van de Raad voor Strafrechtstoepassing en Jeugdbescherming?")
+    fact = book.answer(q, [], [])
+    assert fact is not None and fact.text.startswith("Jan Moraal") and fact.document.registration_number
+    q = classify("Wat is het kenmerk van de brief van de RSJ?")
+    fact = book.answer(q, [], [])
+    assert fact is not None and fact.text == "202500744" and fact.document.parent_id is None
+    # An enclosed letter was registered with its cover: its kenmerk is the cover's.
+    enclosed = next(d for d in docs.values() if d.parent_id == fact.document.id and d.kind == "letter")
+    assert enclosed.registration_number is None and book._fact_text(q, enclosed) == "202500744"
+
+
 @pytest.mark.real_model
 def test_a_letter_named_by_its_kenmerk(answerer: Answerer) -> None:
     a = answerer.ask("Wie ondertekende de brief met kenmerk 202500736?")

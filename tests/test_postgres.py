@@ -136,11 +136,12 @@ def test_a_database_of_an_older_schema_is_refused_until_build_migrates_it(pg_ser
     url = build_database(new_database(pg_server), cache_dir=tmp_path / "cache")
     with psycopg.connect(url, autocommit=True) as conn:
         want = conn.execute("SELECT term, passage_row, impact FROM qa_postings ORDER BY 1, 2").fetchall()
-        # What the code of schema 2 left: no impact column, no migration 3.
+        # What the code of schema 2 left: no impact column, no migration 3 (nor 4).
         conn.execute("DROP INDEX qa_postings_impact")
         conn.execute("ALTER TABLE qa_postings DROP COLUMN impact")
-        conn.execute("DELETE FROM qa_schema WHERE version = 3")
-    with pytest.raises(IndexMismatch, match="schema 2 < 3"):
+        drop_sender_columns(conn)
+        conn.execute("DELETE FROM qa_schema WHERE version >= 3")
+    with pytest.raises(IndexMismatch, match=f"schema 2 < {pg_schema.SCHEMA_VERSION}"):
         open_service(pg_settings(url, tmp_path))
     with psycopg.connect(url) as conn:
         assert pg_schema.migrate(conn, 256, "vector") == pg_schema.SCHEMA_VERSION
@@ -148,6 +149,34 @@ def test_a_database_of_an_older_schema_is_refused_until_build_migrates_it(pg_ser
     assert [g[:2] for g in got] == [w[:2] for w in want]
     assert max(abs(g[2] - w[2]) for g, w in zip(got, want, strict=True)) < 1e-5
     assert open_service(pg_settings(url, tmp_path)).search("zorg", top_k=1).hits
+
+
+def drop_sender_columns(conn: Any) -> None:
+    for t in ("qa_documents", "qa_passages", "qa_sentences"):
+        conn.execute(f"ALTER TABLE {t} DROP COLUMN sender_names, DROP COLUMN sender_shorts")
+
+
+def test_migration_4_lets_the_sender_filter_match_organisations(pg_server: object, tmp_path: Path) -> None:
+    import psycopg
+
+    from qa_service.store.postgres import schema as pg_schema
+
+    url = build_database(new_database(pg_server), cache_dir=tmp_path / "cache")
+    store = open_service(pg_settings(url, tmp_path)).store
+    assert store.has_passages(Filters(sender="VNG"))  # a short name, matched whole
+    assert store.documents("letter", "divosa", None, 0, 10)[0] == 1  # a co-signing organisation
+    with psycopg.connect(url, autocommit=True) as conn:
+        drop_sender_columns(conn)  # what the code of schema 3 left
+        conn.execute("DELETE FROM qa_schema WHERE version = 4")
+    with pytest.raises(IndexMismatch, match="schema 3 < 4"):
+        open_service(pg_settings(url, tmp_path))
+    with psycopg.connect(url) as conn:
+        assert pg_schema.migrate(conn, 256, "vector") == pg_schema.SCHEMA_VERSION
+    store = open_service(pg_settings(url, tmp_path)).store
+    # The organisations come back from the stored documents; short names wait for a new build.
+    assert store.documents("letter", "divosa", None, 0, 10)[0] == 1
+    assert store.has_passages(Filters(sender="Provincie Zuid-Holland"))
+    assert store.has_passages(Filters(sender="nvz"))
 
 
 def test_another_encoder_is_refused(writable_db: str, tmp_path: Path) -> None:

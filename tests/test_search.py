@@ -33,11 +33,28 @@ def test_filters_apply_before_ranking(svc: SearchService) -> None:
     res = svc.search("zorg", top_k=10, min_score=-1, filters=Filters(kind=["agreement_section"]))
     assert len(res.hits) == 10 and all(h.document.kind == "agreement_section" for h in res.hits)
     res = svc.search("zorg", top_k=7, min_score=-1, filters=Filters(sender="nvz"))
-    assert len(res.hits) == 7 and all("nvz" in (h.document.sender or "").lower() for h in res.hits)
+    assert len(res.hits) == 7 and all("NVZ" in [h.document.sender, *h.document.aliases] for h in res.hits)
     res = svc.search(
         "zorg", top_k=5, min_score=-1, filters=Filters(date_from=dt.date(2025, 12, 10), date_to=dt.date(2025, 12, 10))
     )
     assert res.hits and all(h.document.date == "2025-12-10" for h in res.hits)
+
+
+def test_sender_filter_knows_organisations_and_short_names(svc: SearchService) -> None:
+    # "VNG" is no part of "Vereniging van Nederlandse Gemeenten": the short name is.
+    res = svc.search("gemeenten", top_k=10, min_score=-1, filters=Filters(sender="VNG"))
+    assert res.hits and "Vereniging van Nederlandse Gemeenten" in {h.document.sender for h in res.hits}
+    for h in res.hits:  # the VNG's letters, or a letter naming a VNG committee among its organisations
+        assert "VNG" in h.document.aliases or any("VNG" in o for o in h.document.organisations)
+    # A co-signing organisation finds the joint letter it signed, not only its own letters.
+    res = svc.search("gemeenten", top_k=10, min_score=-1, filters=Filters(sender="divosa"))
+    assert res.hits and all("Divosa" in h.document.organisations for h in res.hits)
+    # A short name matches whole, a name in part.
+    vng = svc.store.documents("letter", "VNG", None, 0, 50)[1]
+    member_letter = next(d for d in vng if d.parent_id is None and d.source_file.startswith("003"))
+    assert member_letter.sender == "Vereniging van Nederlandse Gemeenten"
+    assert Filters(sender="vng").admits(member_letter) and Filters(sender="Nederlandse Gem").admits(member_letter)
+    assert not Filters(sender="VN").admits(member_letter)
 
 
 def test_replies_only_when_asked(svc: SearchService) -> None:
@@ -48,7 +65,13 @@ def test_replies_only_when_asked(svc: SearchService) -> None:
 
 
 def test_empty_filter_result_and_threshold(svc: SearchService) -> None:
-    assert svc.search("zorg", filters=Filters(sender="no such sender")).reason == "no passages match the filters"
+    # A sender no document has: the reason names the filter, not the question.
+    assert svc.search("zorg", filters=Filters(sender="no such sender")).reason == (
+        "no document matches sender 'no such sender'"
+    )
+    # The sender exists, but not with the other filters.
+    res = svc.search("zorg", filters=Filters(sender="nvz", date_from=dt.date(2030, 1, 1)))
+    assert res.reason == "no passages match the filters"
     res = svc.search("zorg", min_score=1.0)
     assert res.hits == [] and "threshold" in (res.reason or "")
 

@@ -198,13 +198,18 @@ def list_documents(
     svc: ServiceDep,
     kind: Annotated[Kind | None, Query(description="Only this kind", examples=["letter"])] = None,
     sender: Annotated[
-        str | None, Query(max_length=200, description="Case-insensitive substring of the sender", examples=["NVZ"])
+        str | None,
+        Query(
+            max_length=200,
+            description="Case-insensitive part of the sender's or an organisation's name, or a short name whole (VNG)",
+            examples=["NVZ"],
+        ),
     ] = None,
     source_file: Annotated[str | None, Query(max_length=300, description="Only documents of this corpus file")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Documents to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Documents to return at most")] = 50,
 ) -> dict[str, Any]:
-    """Documents in corpus order, paged and filterable by kind, sender substring and source file."""
+    """Documents in corpus order, paged and filterable by kind, sender (or organisation, or short name) and file."""
     total, docs = svc.documents(kind, sender, source_file, offset, limit)
     return {"total": total, "offset": offset, "limit": limit, "documents": [document_ref(d) for d in docs]}
 
@@ -230,6 +235,7 @@ def get_document(doc_id: DocId, svc: ServiceDep) -> dict[str, Any]:
         "signatories": d.signatories,
         "reply_date": d.reply_date,
         "reply_signatory": d.reply_signatory,
+        "reference": d.reference,
     }
 
 

@@ -52,7 +52,11 @@ class SearchFilters(Strict):
         "(replies only when asked)",
         json_schema_extra=_one_or_more_kinds,
     )
-    sender: str | None = Field(None, max_length=200, description="Case-insensitive substring of the sender")
+    sender: str | None = Field(
+        None,
+        max_length=200,
+        description="Case-insensitive part of the sender's or an organisation's name, or a short name whole (`VNG`)",
+    )
     date_from: IsoDate | None = Field(None, description="Earliest document date (YYYY-MM-DD)")
     date_to: IsoDate | None = Field(None, description="Latest document date (YYYY-MM-DD), not before `date_from`")
     document_id: str | None = Field(None, max_length=200)
@@ -96,7 +100,19 @@ class DocumentRef(BaseModel):
     line_start: int
     line_end: int
     heading_path: list[str]
-    parent_id: str | None
+    parent_id: str | None = Field(
+        description="The letter this document belongs to: an attachment's letter, an enclosed letter's cover letter"
+    )
+    organisations: list[str] = Field(
+        default_factory=list,
+        description="The organisations the document speaks for, sender first (signatories' organisations, "
+        "'namens' lines); an attachment's are its letter's, a reply's the informateur",
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other names of those organisations, e.g. short names such as `VNG`; the `sender` filter "
+        "matches these whole",
+    )
 
 
 class HighlightOut(BaseModel):
@@ -162,6 +178,9 @@ class DocumentOut(DocumentRef):
     duplicate_of: str | None
     signatories: list[dict[str, str | None]] = Field(
         default_factory=list, description="Everyone who signed: `name`, `role`, `organisation`"
+    )
+    reference: str | None = Field(
+        None, description="The sender's own reference (`Kenmerk`, `Ons kenmerk`), not a registration number"
     )
     reply_date: str | None = Field(None, description="When the informateur answered this letter")
     reply_signatory: str | None = Field(None, description="Who signed the informateur's reply")

@@ -13,23 +13,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa_service.corpus.markup import clean_inline, is_noise_line, nonblank
+from qa_service.corpus.markup import clean_inline, nonblank
 from qa_service.corpus.metadata import (
     ADDRESS_TO_PARLIAMENT,
     CLOSING,
     REGISTRATION_LINE,
     SALUTATION,
+    find_reference,
     find_subject,
     header_date,
     normalise_registration,
+    subject_line,
 )
 from qa_service.corpus.models import Document
+from qa_service.corpus.organisations import assign_organisations
 from qa_service.corpus.paragraphs import recover_paragraphs
+from qa_service.corpus.parts import block_bounds, cut_item
 from qa_service.corpus.replies import REPLY_END, Reply, find_replies, names_addressee, one_digit_off
 from qa_service.corpus.senders import org_line, sender_from_text
 from qa_service.corpus.signatures import parse_signatures
-
-_COPY_LIST = re.compile(r"(?i)^(kopie|cc\b|c\.c\.|afschrift|bijlage\(?n?\)?\s*:)")
 
 
 @dataclass
@@ -47,17 +49,6 @@ def _is_short(line: str) -> bool:
     return len(clean_inline(line)) <= 70
 
 
-def _block_bounds(lines: list[str], j: int) -> tuple[int, int]:
-    """The run of non-blank lines around line j."""
-    a = j
-    while a > 0 and lines[a - 1].strip():
-        a -= 1
-    b = j
-    while b + 1 < len(lines) and lines[b + 1].strip():
-        b += 1
-    return a, b
-
-
 def _letterhead_start(lines: list[str], reg: int, floor: int) -> int:
     """Back up from a registration line over the letterhead/address/date run directly above it.
 
@@ -71,7 +62,7 @@ def _letterhead_start(lines: list[str], reg: int, floor: int) -> int:
         if not lines[j].strip():
             j -= 1
             continue
-        a, b = _block_bounds(lines, j)
+        a, b = block_bounds(lines, j)
         a = max(a, floor)
         block = lines[a : b + 1]
         if any(CLOSING.match(x) or REPLY_END.match(x) for x in block):
@@ -81,7 +72,7 @@ def _letterhead_start(lines: list[str], reg: int, floor: int) -> int:
         # The block right after a closing block is the previous letter's signature.
         prev = nonblank(lines, a - 1, -1, 5)
         if prev is not None and prev >= floor:
-            pa, pb = _block_bounds(lines, prev)
+            pa, pb = block_bounds(lines, prev)
             if any(CLOSING.match(x) for x in lines[pa : pb + 1]) and pb - pa == 0:
                 break
         start = a
@@ -145,81 +136,6 @@ def _split_gap(lines: list[str], a: int, b: int) -> list[Item]:
     return items
 
 
-def _attachment_start(lines: list[str], s: int, e: int) -> int | None:
-    """First line of the material after a letter's closing and signature, if any.
-
-    The signature runs over short-line blocks after the closing formula; the next address block
-    to parliament (an enclosed letter), heading, or long prose line starts the attachment.
-    """
-    sal = next((j for j in range(s, e + 1) if SALUTATION.match(lines[j])), None)
-    if sal is None:
-        return None
-    closing = next((j for j in range(sal + 1, e + 1) if CLOSING.match(lines[j])), None)
-    if closing is None:
-        return None
-    j = closing + 1
-    first_long = None
-    sig_blocks = 0
-    while j <= e:
-        if not lines[j].strip() or is_noise_line(lines[j]):
-            j += 1
-            continue
-        a, b = _block_bounds(lines, j)
-        b = min(b, e)
-        if ADDRESS_TO_PARLIAMENT.match(lines[a]) and any(SALUTATION.match(x) for x in lines[a : a + 25]):
-            return a
-        long_line = next((k for k in range(a, b + 1) if len(clean_inline(lines[k])) > 100), None)
-        if long_line is not None:
-            first_long = long_line
-            break
-        head = clean_inline(lines[a]).lstrip("# ")
-        if lines[a].lstrip().startswith("#") and sig_blocks > 0 and not _COPY_LIST.match(head):
-            return a
-        sig_blocks += 1
-        j = b + 1
-    if first_long is None:
-        return None
-    # Back up over the title lines that head the attachment (up to three one-line blocks).
-    start = first_long
-    k = first_long - 1
-    titles = 0
-    while k > closing and titles < 3:
-        if not lines[k].strip():
-            k -= 1
-            continue
-        ba, bb = _block_bounds(lines, k)
-        block = [clean_inline(x) for x in lines[ba : bb + 1]]
-        if bb - ba > 0 or ba <= closing + 1:
-            break
-        t = block[0]
-        if _COPY_LIST.match(t) or t.endswith((",", ".")):
-            break
-        prev = nonblank(lines, ba - 1, -1, 6)
-        if prev is not None and prev <= closing + 3 and not lines[ba].lstrip().startswith("#"):
-            break
-        start = ba
-        titles += 1
-        k = ba - 1
-    return start
-
-
-def _parts(lines: list[str], s: int, e: int) -> list[tuple[str, int, int]]:
-    """Cut an item into its letter, enclosed letters and attachments: [(kind, start, end)]."""
-    parts: list[tuple[str, int, int]] = []
-    kind = "letter"
-    while True:
-        att = _attachment_start(lines, s, e) if kind == "letter" else None
-        if att is None:
-            parts.append((kind, s, e))
-            return parts
-        end = nonblank(lines, att - 1, -1, att - s) or s
-        parts.append((kind, s, end))
-        s = att
-        window = [x for x in lines[s : e + 1] if x.strip()][:25]
-        enclosed = any(SALUTATION.match(x) for x in window) and any(CLOSING.match(x) for x in lines[s : e + 1])
-        kind = "letter" if enclosed else "attachment"
-
-
 def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document]:
     """Split a bundle of letters into documents (letters, attachments, replies)."""
     replies = find_replies(lines)
@@ -270,7 +186,8 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         sal = next((j for j, x in enumerate(body) if SALUTATION.match(x)), len(body))
         header = body[:sal]
         letter.date, letter.date_raw = header_date(header)
-        letter.subject = find_subject(header) or find_subject(body[: sal + 3])
+        letter.subject = find_subject(header) or find_subject(body[: sal + 3]) or subject_line(header)
+        letter.reference = find_reference(header)
         sal_line = clean_inline(body[sal]) if sal < len(body) else None
         letter.addressee = sal_line.rstrip(",") if sal_line else None
         closing = next((j for j, x in enumerate(body) if CLOSING.match(x)), None)
@@ -287,11 +204,12 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         return body
 
     item_docs: list[tuple[Item, Document, list[Document]]] = []
+    bodies: dict[str, list[str]] = {}
     for item in all_items:
-        parts = _parts(lines, item.start, item.end)
+        parts = cut_item(lines, item.start, item.end)
         (_, ls, le) = parts[0]
         letter = make("letter", ls, le)
-        body = letter_meta(letter, ls, le)
+        body = bodies[letter.id] = letter_meta(letter, ls, le)
         if item.registration_raw:
             letter.registration_raw = item.registration_raw
             letter.registration_number = normalise_registration(item.registration_raw)
@@ -308,16 +226,23 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         if not letter.sender:
             letter.sender = sender_from_text(body, item.letterhead)
         extra: list[Document] = []
+        owner = letter  # the nearest letter above: what an attachment belongs to
         for kind, ps, pe in parts[1:]:
             doc = make(kind, ps, pe)
             if kind == "letter":
-                # An enclosed letter: its own date, subject and signature; the item's sender.
-                doc.kind = "attachment"
-                letter_meta(doc, ps, pe)  # the sender stays the item's (filled in from the parent)
-            if extra and len(doc.text.split()) < 40 or not extra and len(doc.text.split()) < 40 and kind != "letter":
-                (extra[-1] if extra else letter).paragraphs += doc.paragraphs
-                (extra[-1] if extra else letter).line_end = pe + 1
+                # An enclosed letter: its own head, date, subject and signatures, sent (or passed
+                # on) by the item's sender; it belongs with the letter that encloses it.
+                bodies[doc.id] = letter_meta(doc, ps, pe)
+                doc.sender, doc.parent_id = letter.sender, letter.id
+                owner = doc
+                extra.append(doc)
                 continue
+            if len(doc.text.split()) < 40:  # a scrap (a card, a footer): the end of the part above
+                target = extra[-1] if extra else letter
+                target.paragraphs += doc.paragraphs
+                target.line_end = pe + 1
+                continue
+            doc.parent_id = owner.id
             extra.append(doc)
         item_docs.append((item, letter, extra))
 
@@ -357,7 +282,8 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         for it, ld, extra in item_docs:
             if ld.duplicate_of and it in gap_items[n] and answered is not None:
                 for ad in extra:
-                    ad.parent_id = answered.id
+                    if ad.parent_id == ld.id:
+                        ad.parent_id = answered.id
         docs.append(rdoc)
 
     for _, letter, extra in item_docs:
@@ -380,4 +306,18 @@ def parse_bundle(lines: list[str], source_file: str, stem: str) -> list[Document
         if d.sender and len(d.signatories) == 1 and not d.signatories[0]["organisation"]:
             d.signatories[0]["organisation"] = d.sender
     docs.sort(key=lambda d: d.line_start)
+    for d in docs:
+        if d.kind == "letter":
+            assign_organisations(d, bodies.get(d.id, []))
+            if not d.sender and d.organisations:
+                # Neither a reply nor the letter's head names the sender: those who signed do.
+                orgs = d.organisations
+                d.sender = ", ".join(orgs) if len(orgs) >= 3 else orgs[0]
+        elif d.kind == "reply":
+            d.organisations = [d.sender] if d.sender else []  # the informateur speaks for the office
+    for d in docs:
+        if d.kind == "attachment" and d.parent_id in by_id:
+            parent = by_id[d.parent_id]
+            d.organisations = list(parent.organisations)
+            d.sender = d.sender or parent.sender
     return docs

@@ -10,6 +10,7 @@ from qa_service.corpus.agreement import parse_structured
 from qa_service.corpus.letters import parse_bundle
 from qa_service.corpus.metadata import SALUTATION
 from qa_service.corpus.models import Document
+from qa_service.corpus.organisations import abbreviations, assign_aliases
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def parse_text(text: str, source_file: str) -> list[Document]:
     )
     for d in docs:
         d.finalize()
-    return [d for d in docs if d.paragraphs]
+    docs = [d for d in docs if d.paragraphs]
+    assign_aliases(docs)
+    return docs
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -59,4 +62,7 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
         parsed = parse_file(p)
         logger.info("parsed %s: %d documents", p.name, len(parsed))
         docs.extend(parsed)
+    # A short name defined in one file ("Vereniging Nederlandse Gemeenten (VNG)") names the
+    # organisation in every file.
+    assign_aliases(docs, abbreviations(d.text for d in docs if d.kind != "agreement_section"))
     return docs

@@ -25,8 +25,11 @@ MONTH_ONLY = re.compile(rf"\b({_MONTH_RE})\s+(\d{{4}})\b", re.I)
 # A registration number stands alone on its line: yyyy + 5 digits, sometimes with a stray space.
 REGISTRATION_LINE = re.compile(r"^\s*((?:19|20)\d{2}\d{2}\s?\d{3})\s*$")
 KENMERK_LINE = re.compile(r"^\s*Kenmerk:\s*((?:19|20)\d{7})\s*$")
+# "Mevrouw"/"Mijnheer" also open an address line ("Mevrouw drs. J. Tielen"): as a salutation they
+# end with a comma.
 SALUTATION = re.compile(
-    r"^\s*(?:\*\*)?(Geachte|Hooggeachte|Zeer geachte|Geacht|Beste|Lieve|Mijnheer|Mevrouw|Dear)\b", re.I
+    r"^\s*(?:\*\*)?(?:(?:Geachte|Hooggeachte|Zeer geachte|Geacht|Beste|Lieve)\b|(?:Mijnheer|Mevrouw|Dear)\b.*,\s*$)",
+    re.I,
 )
 CLOSING = re.compile(
     r"^\s*(?:\*\*)?(Met (?:vriendelijke|hartelijke|collegiale|beleefde|evenzo beleefde) groet(?:en)?"
@@ -61,6 +64,9 @@ def normalise_registration(raw: str) -> str:
     return re.sub(r"\s+", "", raw)
 
 
+_NEXT_LABEL = re.compile(r"(?i)^(?:bijlagen?|datum|kenmerk|ons kenmerk|uw kenmerk|telefoon|e-?mail|aan)\b")
+
+
 def find_subject(lines: list[str]) -> str | None:
     """The value of the first `Onderwerp`/`Betreft` label; the value may sit on the next lines."""
     for i, line in enumerate(lines):
@@ -80,6 +86,8 @@ def find_subject(lines: list[str]) -> str | None:
                 continue
             if SALUTATION.match(nxt) or DATE_LABEL.match(nxt) and not parts:
                 break
+            if parts and _NEXT_LABEL.match(clean_inline(nxt)):
+                break  # "Betreft X" / "Bijlage Y": the next label ends a wrapped value
             if parts and not lines[j - 1].endswith("  "):
                 break
             cleaned = clean_inline(nxt)
@@ -91,6 +99,50 @@ def find_subject(lines: list[str]) -> str | None:
         if subject:
             return subject
     return None
+
+
+# The sender's own reference: "Ons kenmerk 6786413", "**Kenmerk**" / "COS/U202500738", "Onze
+# referentie" / "14108". Not "Uw kenmerk" (the addressee's), never a registration number.
+_REFERENCE_LABEL = re.compile(
+    r"(?i)(?:^|\s)(?:\*\*)?(?<!uw )(?:ons\s+kenmerk|onze\s+referentie|kenmerk|ref\.?\s*no\.?)"
+    r"(?:\*\*)?\s*:?\s*(?:\*\*)?(.*)$"
+)
+
+
+def find_reference(lines: list[str]) -> str | None:
+    """The sender's reference in a letter's head: the first token with a digit after the label."""
+    for i, line in enumerate(lines):
+        m = _REFERENCE_LABEL.search(line)
+        if not m:
+            continue
+        candidates = [clean_inline(m.group(1))] + [clean_inline(x) for x in lines[i + 1 : i + 4] if x.strip()][:1]
+        for value in candidates:
+            token = value.split()[0] if value.split() else ""
+            if token and token[0].isalnum() and any(ch.isdigit() for ch in token) and len(token) <= 40:
+                return token.rstrip(".,;")
+            if value:
+                break
+    return None
+
+
+_NOT_SUBJECT = re.compile(r"(?i)^(?:aan|datum|date|kenmerk|ons kenmerk|telefoon|bijlagen?|t\.a\.v)\b|@|www\.|\d")
+
+
+def subject_line(header: list[str]) -> str | None:
+    """A letter without a subject label: the one-line block right above the salutation, when it
+    reads as a title ("Gezamenlijke brief namens een brede coalitie ...") rather than an address."""
+    k = len(header) - 1
+    while k >= 0 and not header[k].strip():
+        k -= 1
+    if k < 0 or (k > 0 and header[k - 1].strip()):
+        return None
+    line = clean_inline(header[k]).lstrip("# ").strip()
+    words = line.split()
+    if not 4 <= len(words) <= 20 or line.endswith((",", ";")) or _NOT_SUBJECT.search(line):
+        return None
+    if ADDRESS_TO_PARLIAMENT.match(line) or parse_date(line)[1]:
+        return None
+    return line
 
 
 def header_date(lines: list[str]) -> tuple[str | None, str | None]:

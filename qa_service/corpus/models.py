@@ -53,6 +53,14 @@ class Document:
     reply_date: str | None = None
     reply_signatory: str | None = None
     duplicate_of: str | None = None
+    # The organisations the document speaks for, sender first: signatories' organisations, a
+    # closing's "namens X", a joint letter's list (an attachment: its letter's; a reply: the informateur).
+    organisations: list[str] = field(default_factory=list)
+    # Other names of those organisations: short names ("VNG"), or the full name of one the text
+    # calls by its short name. A sender filter matches these whole.
+    aliases: list[str] = field(default_factory=list)
+    # The sender's own reference ("Kenmerk COS/U202500738", "Ons kenmerk 6786413"): not a registration.
+    reference: str | None = None
     title: str = ""
     _text: str | None = field(default=None, repr=False, compare=False)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from qa_service.chunking import Passage
 from qa_service.corpus import Document
+from qa_service.corpus.organisations import matches_sender
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 DEFAULT_KINDS = ("letter", "attachment", "agreement_section")
@@ -34,12 +35,13 @@ class Filters:
         """Does a document pass the filters the user gave? (A fact answer's document must.)
 
         Kinds count only when asked for: a lookup about a reply answers from the reply, although
-        replies are not searched by default. The sender is matched as search matches it (a reply's
-        sender is the informateur).
+        replies are not searched by default. The sender is matched as search matches it: part of
+        the sender's or an organisation's name, or a short name whole (a reply's sender is the
+        informateur).
         """
         if self.kind and doc.kind not in self.kind:
             return False
-        if self.sender and self.sender.lower() not in (doc.sender or "").lower():
+        if self.sender and not matches_sender(doc, self.sender):
             return False
         if (self.date_from or self.date_to) and not doc.date:
             return False

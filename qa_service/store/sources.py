@@ -11,6 +11,7 @@ from typing import Any
 from qa_service.chunking import Passage
 from qa_service.corpus import Document
 from qa_service.corpus.loader import parse_text
+from qa_service.corpus.organisations import set_sender
 from qa_service.errors import EmptyDocument
 
 OVERRIDABLE = ("kind", "sender", "date", "subject", "signatory", "registration_number")
@@ -24,7 +25,9 @@ def documents_from_text(text: str, source_file: str, meta: dict[str, Any]) -> li
     docs = parse_text(text, source_file)
     for d in docs:
         for key in OVERRIDABLE:
-            if meta.get(key):
+            if key == "sender" and meta.get(key):
+                set_sender(d, meta[key])
+            elif meta.get(key):
                 setattr(d, key, meta[key])
         if meta.get("date"):
             d.date_raw = None  # the date as written in the text is not the date the document has now

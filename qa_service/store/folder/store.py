@@ -10,6 +10,7 @@ import numpy as np
 
 from qa_service.chunking import Passage
 from qa_service.corpus import Document
+from qa_service.corpus.organisations import matches_sender
 from qa_service.retrieval.terms import sender_candidates, sender_terms, words
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
 from qa_service.store.folder.index import LoadedIndex
@@ -39,7 +40,7 @@ class EmbeddedStore:
         self.index = index
         self._doc_of = [index.documents[p.doc_id] for p in index.passages]
         self._kinds = np.array([d.kind for d in self._doc_of])
-        self._senders = [(d.sender or "").lower() for d in self._doc_of]
+        self._sender_docs = {d.id: d for d in self._doc_of}
         self._dates = np.array([d.date or "" for d in self._doc_of])
         self._doc_ids = np.array([d.id for d in self._doc_of])
         self._files = np.array([d.source_file for d in self._doc_of])
@@ -92,8 +93,9 @@ class EmbeddedStore:
         if not filters.envelope:
             mask &= ~self._envelope
         if filters.sender:
-            needle = filters.sender.lower()
-            mask &= np.array([needle in s for s in self._senders], dtype=bool)
+            needle = filters.sender
+            admitted = {i for i, d in self._sender_docs.items() if matches_sender(d, needle)}
+            mask &= np.isin(self._doc_ids, list(admitted))
         if filters.date_from:
             mask &= (self._dates != "") & (self._dates >= filters.date_from.isoformat())
         if filters.date_to:
@@ -176,7 +178,7 @@ class EmbeddedStore:
         if kind:
             docs = [d for d in docs if d.kind == kind]
         if sender:
-            docs = [d for d in docs if sender.lower() in (d.sender or "").lower()]
+            docs = [d for d in docs if matches_sender(d, sender)]
         if source_file:
             docs = [d for d in docs if d.source_file == source_file]
         return len(docs), docs[offset : offset + limit]

@@ -9,6 +9,7 @@ from typing import Any
 
 from qa_service.chunking import Passage
 from qa_service.corpus import Document
+from qa_service.store.postgres.sql import sender_clause
 
 
 def passage_of(d: dict[str, Any]) -> Passage:
@@ -67,8 +68,9 @@ class DocumentReads:
             clauses.append("kind = %s")
             params.append(kind)
         if sender:
-            clauses.append("strpos(lower(coalesce(sender, '')), %s) > 0")
-            params.append(sender.lower())
+            clause, values = sender_clause("qa_documents", sender)
+            clauses.append(clause)
+            params += values
         if source_file:
             clauses.append("source_file = %s")
             params.append(source_file)

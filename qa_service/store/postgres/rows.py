@@ -14,7 +14,7 @@ import numpy as np
 
 from qa_service.retrieval.terms import words
 from qa_service.store.keyword import analyze, looks_english
-from qa_service.store.postgres.sql import impact
+from qa_service.store.postgres.sql import impact, sender_columns
 from qa_service.store.prepare import Prepared
 
 
@@ -43,8 +43,8 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
     by_id = {d.id: d for d in prep.documents}
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO qa_documents (id, kind, sender, date, source_file, parent_id, content_hash, data) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO qa_documents (id, kind, sender, date, source_file, parent_id, content_hash, "
+            "sender_names, sender_shorts, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     d.id,
@@ -54,6 +54,7 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                     d.source_file,
                     d.parent_id,
                     d.content_hash,
+                    *sender_columns(d),
                     Jsonb({**d.to_dict(), "paragraphs": [asdict(p) for p in d.paragraphs]}),
                 )
                 for d in prep.documents
@@ -78,6 +79,7 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 ords[p.doc_id],
                 d.kind,
                 (d.sender or "").lower(),
+                *sender_columns(d),
                 d.date or "",
                 d.source_file,
                 looks_english(p.text),
@@ -89,8 +91,12 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
             )
         )
         ords[p.doc_id] += 1
-    cols = "id, doc_id, ord, kind, sender_lc, date, source_file, english, envelope, length, words, data, embedding"
-    types = ["text", "text", "int4", "text", "text", "text", "text", "bool", "bool", "int4", "text[]", "jsonb", vtype]
+    cols = (
+        "id, doc_id, ord, kind, sender_lc, sender_names, sender_shorts, date, source_file, english, envelope, "
+        "length, words, data, embedding"
+    )
+    types = ["text", "text", "int4", "text", "text", "text", "text[]", "text", "text", "bool", "bool", "int4"]
+    types += ["text[]", "jsonb", vtype]
     copy_rows(conn, "qa_passages", cols, types, prows)
     ids = [p.id for p in prep.passages]
     row_of = dict(conn.execute("SELECT id, row FROM qa_passages WHERE id = ANY(%s)", [ids]).fetchall())
@@ -109,13 +115,17 @@ def insert(conn: Any, prep: Prepared, vtype: str) -> dict[str, int]:
                 d.id,
                 d.kind,
                 (d.sender or "").lower(),
+                *sender_columns(d),
                 d.date or "",
                 d.source_file,
                 vec_of(vec),
             )
         )
-    cols = "passage_row, start_char, end_char, english, envelope, doc_id, kind, sender_lc, date, source_file, embedding"
-    types = ["int8", "int4", "int4", "bool", "bool", "text", "text", "text", "text", "text", vtype]
+    cols = (
+        "passage_row, start_char, end_char, english, envelope, doc_id, kind, sender_lc, sender_names, sender_shorts, "
+        "date, source_file, embedding"
+    )
+    types = ["int8", "int4", "int4", "bool", "bool", "text", "text", "text", "text", "text[]", "text", "text", vtype]
     copy_rows(conn, "qa_sentences", cols, types, srows)
     stats = conn.execute("SELECT n_passages, total_length FROM qa_meta").fetchone() or (0, 0)
     avgdl = (int(stats[1]) + sum(lengths)) / max(1, int(stats[0]) + len(lengths))

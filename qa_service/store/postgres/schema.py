@@ -56,6 +56,8 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             source_file text NOT NULL,
             parent_id text,
             content_hash text NOT NULL,
+            sender_names text NOT NULL DEFAULT '',
+            sender_shorts text[] NOT NULL DEFAULT '{}',
             data jsonb NOT NULL)""",
         "CREATE INDEX qa_documents_parent ON qa_documents (parent_id)",
         "CREATE INDEX qa_documents_hash ON qa_documents (content_hash)",
@@ -66,6 +68,8 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             ord int NOT NULL,
             kind text NOT NULL,
             sender_lc text NOT NULL,
+            sender_names text NOT NULL DEFAULT '',
+            sender_shorts text[] NOT NULL DEFAULT '{{}}',
             date text NOT NULL,
             source_file text NOT NULL,
             english boolean NOT NULL,
@@ -89,6 +93,8 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
             doc_id text NOT NULL,
             kind text NOT NULL,
             sender_lc text NOT NULL,
+            sender_names text NOT NULL DEFAULT '',
+            sender_shorts text[] NOT NULL DEFAULT '{{}}',
             date text NOT NULL,
             source_file text NOT NULL,
             embedding {vtype}({dim}) NOT NULL)""",
@@ -149,6 +155,26 @@ MIGRATIONS: dict[int, Callable[[int, str], list[str]]] = {
                 (SELECT greatest(total_length, 1)::float8 / greatest(n_passages, 1) FROM qa_meta), 1.0)))
             FROM qa_passages p WHERE p.row = po.passage_row""",
         *_IMPACT_INDEX,
+    ],
+    # The sender filter matches the organisations a document speaks for and their short names:
+    # names joined by chr(31), short names whole. Rows of an older build keep their sender only
+    # (its documents have no organisations) until `index build` parses the corpus again.
+    4: lambda dim, vtype: [
+        *(
+            f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS sender_names text NOT NULL DEFAULT ''"
+            for t in ("qa_documents", "qa_passages", "qa_sentences")
+        ),
+        *(
+            f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS sender_shorts text[] NOT NULL DEFAULT '{{}}'"
+            for t in ("qa_documents", "qa_passages", "qa_sentences")
+        ),
+        """UPDATE qa_documents SET sender_names = lower(concat_ws(chr(31), nullif(sender, ''),
+            (SELECT string_agg(x, chr(31)) FROM jsonb_array_elements_text(
+                coalesce(data->'organisations', '[]'::jsonb)) AS x)))""",
+        """UPDATE qa_passages p SET sender_names = d.sender_names, sender_shorts = d.sender_shorts
+            FROM qa_documents d WHERE d.id = p.doc_id""",
+        """UPDATE qa_sentences s SET sender_names = d.sender_names, sender_shorts = d.sender_shorts
+            FROM qa_documents d WHERE d.id = s.doc_id""",
     ],
 }
 

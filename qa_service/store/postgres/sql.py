@@ -6,9 +6,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from qa_service.corpus import Document
+from qa_service.corpus.organisations import sender_names
 from qa_service.retrieval.types import Filters
 
 K1, B = 1.2, 0.75  # bm25s's defaults, which the folder store uses
+
+
+# Between the names in a `sender_names` column: a character no sender filter holds.
+SENDER_SEP = "\x1f"
+
+
+def sender_columns(doc: Document) -> tuple[str, list[str]]:
+    """A document's `sender_names` and `sender_shorts` columns (as `matches_sender` reads them)."""
+    names, shorts = sender_names(doc)
+    return SENDER_SEP.join(names), shorts
+
+
+def sender_clause(alias: str, needle: str) -> tuple[str, list[Any]]:
+    """`matches_sender` in SQL: part of a name (Python's `in` on lower-cased text), or a short name whole."""
+    n = needle.lower()
+    return f"(strpos({alias}.sender_names, %s) > 0 OR %s = ANY({alias}.sender_shorts))", [n, n]
 
 
 def where(f: Filters, alias: str) -> tuple[str, list[Any]]:
@@ -19,8 +37,9 @@ def where(f: Filters, alias: str) -> tuple[str, list[Any]]:
     if not f.envelope:
         clauses.append(f"NOT {a}.envelope")
     if f.sender:
-        clauses.append(f"strpos({a}.sender_lc, %s) > 0")  # Python's `in` on lower-cased text
-        params.append(f.sender.lower())
+        clause, values = sender_clause(a, f.sender)
+        clauses.append(clause)
+        params += values
     if f.date_from:
         clauses.append(f"{a}.date <> '' AND {a}.date >= %s")
         params.append(f.date_from.isoformat())
