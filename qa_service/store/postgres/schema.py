@@ -228,6 +228,10 @@ def guard() -> Iterator[None]:
         raise IndexNotFound("the database has no qa-service tables; build it with `qa-service index build`") from e
     except psycopg.errors.ReadOnlySqlTransaction as e:
         raise ReadOnlyStore(READ_ONLY) from e
+    except psycopg.errors.SerializationFailure as e:
+        # Searches are read-only, so on a hot standby this is a query cancelled because replaying
+        # the primary's changes needed what it read (see max_standby_streaming_delay): retry it.
+        raise StoreUnavailable(f"the read was cancelled by replication on a replica; retry it: {e}") from e
     except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as e:
         raise StoreUnavailable(f"the database is unavailable: {str(e).strip() or type(e).__name__}") from e
 
