@@ -52,10 +52,14 @@ def pg_bin(name: str) -> Path:
 def run_as(user: str | None, args: list[str], log: Path | None = None) -> None:
     """Run a PostgreSQL program as the server's system user (pgserver runs the server as its own
     user `pgserver` when the tests run as root: PostgreSQL refuses to run as root)."""
-    r = subprocess.run(args, user=user, capture_output=True, text=True, timeout=60, check=False)
-    if r.returncode != 0:
-        tail = log.read_text(errors="replace")[-2000:] if log is not None and log.exists() else ""
-        raise AssertionError(f"{args[0]} failed ({r.returncode}): {r.stderr}\n{tail}")
+    # Output to a file, not a pipe (as pgserver does): a server started by pg_ctl could hold a
+    # pipe open and leave the call waiting.
+    with tempfile.TemporaryFile("w+") as out:
+        r = subprocess.run(args, user=user, stdout=out, stderr=out, text=True, timeout=60, check=False)
+        if r.returncode != 0:
+            out.seek(0)
+            tail = log.read_text(errors="replace")[-2000:] if log is not None and log.exists() else ""
+            raise AssertionError(f"{args[0]} failed ({r.returncode}): {out.read()[-2000:]}\n{tail}")
 
 
 @contextlib.contextmanager
@@ -202,10 +206,25 @@ def test_a_letter_added_and_deleted_on_the_primary_node_is_seen_through_the_repl
         assert found(reader, query, doc_id)
         one_search = time.perf_counter() - t0
 
-        assert httpx.delete(f"{writer}/v1/documents/{doc_id}", headers=AUTH, timeout=60).status_code == 200
+        r = httpx.delete(f"{writer}/v1/documents/{doc_id}", headers=AUTH, timeout=60)
+        assert r.status_code == 200, r.text
         row_deleted = poll(lambda: not on_standby(doc_id), "the deletion on the standby")
         deleted = row_deleted + poll(lambda: not found(reader, query, doc_id), "the deletion through the replica node")
         assert httpx.get(f"{reader}/v1/documents/{doc_id}", timeout=10).status_code == 404
+
+        # Reading one's own write through a reader (docs/deploy.md): wait until the reader's
+        # /readyz shows the version the write answered with; from then on the reader has it.
+        r = httpx.post(
+            writer + "/v1/documents",
+            json={"text": letter("Stichting Zeehondenzorg", "zeehonden in de Waddenzee"), "name": "zeehond.txt"},
+            headers=AUTH,
+            timeout=60,
+        )
+        assert r.status_code == 201, r.text
+        doc_id, version = r.json()["documents"][0], r.json()["version"]
+        poll(lambda: httpx.get(reader + "/readyz", timeout=10).json()["version"] == version, "the write's version")
+        assert found(reader, query, doc_id)
+        assert httpx.delete(f"{writer}/v1/documents/{doc_id}", headers=AUTH, timeout=60).status_code == 200
     with psycopg.connect(pair.primary, autocommit=True) as conn:
         replay = conn.execute("SELECT replay_lag FROM pg_stat_replication").fetchone()
     pair.lags |= {"add": added, "delete": deleted}
