@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qa_service.asks.book import AskBook, organisations_of
+from qa_service.asks.who import WHO_BAND, WHO_MIN_SIMILARITY, askers, who_asks, who_confidence
 from qa_service.confidence import ANSWER_THRESHOLD, LOOKUP_SENTENCE, Features, confidence, has_entity, missing_names
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import dutch_date
@@ -114,7 +116,9 @@ class Answerer:
         wide_candidates: int = 50,
         answer_threshold: float = ANSWER_THRESHOLD,
         fact_threshold: float | None = None,  # default: the answer threshold (one bar for every answer)
+        asks: Callable[[], AskBook | None] | None = None,  # the asks of the corpus served, for "who asks X"
     ) -> None:
+        self.asks = asks
         self.search = search
         self.min_similarity = min_similarity
         self.unshared_min_similarity = unshared_min_similarity
@@ -175,6 +179,10 @@ class Answerer:
         if not has_words(question):
             raise InvalidQuery("question is empty: it has no words")
         q = classify(question)
+        what = who_asks(question)
+        book_of_asks = self.asks() if what is not None and self.asks is not None else None
+        if what is not None and book_of_asks is not None:
+            return self._who_asks(question, what, book_of_asks, top_k, filters, t0)
         res = self.search.search(question, top_k=top_k, filters=filters)
         book = self.facts()
         if not res.hits:
@@ -241,6 +249,56 @@ class Answerer:
             )
             return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
         return Answer(question, candidates[0], res.hits, None, _ms(t0), candidates[1:], best_conf)
+
+    def _who_asks(
+        self, question: str, what: str, book: AskBook, top_k: int, filters: Filters | None, t0: float
+    ) -> Answer:
+        """ "Wie vraagt om X?": the organisations whose asks match X, each with its ask and citation."""
+        qvec = self.search.encode_query(what)
+        found = askers(book, qvec, what, filters, k=max(3, top_k))
+        top = found[0].similarity if found else 0.0
+        second = found[1].similarity if len(found) > 1 else top - 0.05
+        sentences = [
+            ScoredSentence(
+                a.ask.text,
+                book.documents[a.ask.doc_id],
+                a.ask.id,
+                a.ask.char_start,
+                a.ask.char_end,
+                a.similarity,
+                a.similarity,
+                citation(book.documents[a.ask.doc_id], book.document),
+                confidence=who_confidence(a.similarity, top - second if i == 0 else a.similarity - top),
+                kind="ask",
+            )
+            for i, a in enumerate(found)
+        ]
+        if not sentences or (sentences[0].similarity or 0.0) < WHO_MIN_SIMILARITY:
+            reason = "no organisation's ask matches the question closely enough" if sentences else "no asks found"
+            first = sentences[0].confidence if sentences else None
+            return Answer(question, None, [], reason, _ms(t0), sentences[:3], first)
+        # Every organisation whose ask is about as close as the best one asks it too.
+        bar = max(WHO_MIN_SIMILARITY, (sentences[0].similarity or 0.0) - WHO_BAND)
+        close = [s for s in sentences if (s.similarity or 0.0) >= bar]
+        names = [organisations_of(s.document)[0] for s in close]
+        lead = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+        best = close[0]
+        answer = ScoredSentence(
+            f"{lead}: {best.text}" if len(close) == 1 else f"{lead}. {names[0]}: {best.text}",
+            best.document,
+            best.passage_id,
+            best.char_start,
+            best.char_end,
+            best.similarity,
+            best.score,
+            best.citation,
+            confidence=best.confidence,
+            kind="ask",
+        )
+        if (answer.confidence or 0.0) < self.answer_threshold:
+            reason = f"low confidence ({answer.confidence or 0.0:.3f} < {self.answer_threshold:.3f})"
+            return Answer(question, None, [], reason, _ms(t0), sentences[:3], answer.confidence)
+        return Answer(question, answer, [], None, _ms(t0), sentences[1:4], answer.confidence)
 
     def _candidates(
         self,

@@ -173,6 +173,49 @@ def documents(ctx: click.Context, as_json: bool, with_text: bool, from_corpus: b
 
 
 @cli.command()
+@click.option("--sender", help="An organisation: part of its name, or its short name (e.g. VNG).")
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice(["addressed", "related", "absent"]), help="Repeatable."
+)
+@click.option("--chapter", help="Agreement chapter of the best match, e.g. 'Nederland werkt'.")
+@click.option("--document", "document_id", help="One letter's id (with its attachments).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per ask.")
+@click.pass_context
+def asks(
+    ctx: click.Context,
+    sender: str | None,
+    statuses: tuple[str, ...],
+    chapter: str | None,
+    document_id: str | None,
+    as_json: bool,
+) -> None:
+    """What organisations asked in their letters, and what the coalition agreement does with each ask."""
+    from qa_service.asks.view import STATUS_WORDS, ask_view
+    from qa_service.errors import NotFound
+    from qa_service.service import ask_shelf, open_service
+
+    s = _settings(ctx)
+    svc = open_service(s)
+    book = ask_shelf(s, svc.encoder).book(svc.store)
+    book.check_filters(sender, chapter)
+    if document_id and book.document(document_id) is None:
+        raise NotFound(f"no document {document_id!r}")
+    chosen = book.select(sender, statuses or None, chapter, document_id)
+    if not chosen and not as_json:
+        click.echo("no asks pass these filters", err=True)
+    for a in chosen:
+        view = ask_view(a, book)
+        if as_json:
+            click.echo(json.dumps(view, ensure_ascii=False))
+            continue
+        best = view["agreement"][0]["sentence"]["text"] if view["agreement"] and a.status != "absent" else "-"
+        click.echo(
+            f"{view['document']['organisations'][0] if view['document']['organisations'] else '-'}\t"
+            f"{a.status} ({a.confidence:.2f}, {STATUS_WORDS[a.status]})\t{a.text}\n\takkoord: {best}"
+        )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True)

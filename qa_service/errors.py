@@ -14,6 +14,7 @@ QAServiceError
 ├── InvalidMultipart        an upload body that cannot be parsed as multipart/form-data (400)
 ├── UnsupportedDocument     a file that is not what its extension says, or of no supported type (415)
 ├── EmptyDocument           a file with no text, or too little, to index (422)
+├── UnknownFilter           a filter value that names nothing in the corpus: a sender, a chapter (422)
 └── TooLarge                a file over the upload limit (413)
 """
 
@@ -85,3 +86,7 @@ class StoreUnavailable(QAServiceError):
 
 class ReadOnlyStore(QAServiceError):
     code = "read_only"
+
+
+class UnknownFilter(QAServiceError):
+    code = "unknown_filter"

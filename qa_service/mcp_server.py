@@ -1,4 +1,4 @@
-"""MCP face: `search`, `ask` and `factcheck` as tools with structured output.
+"""MCP face: `search`, `ask`, `factcheck` and `asks` as tools with structured output.
 
 Served over stdio (`qa-service mcp`) and over streamable HTTP at `/mcp` on the API app, both
 built on the official `mcp` SDK. The tools call the same core and return the same models as the
@@ -29,6 +29,8 @@ from qa_service.api.errors import clean_errors
 from qa_service.api.schemas import (
     MAX_FACTCHECK_TOP_K,
     MAX_TOP_K,
+    AskGroup,
+    AskOut,
     Int,
     IsoDate,
     Kind,
@@ -36,6 +38,7 @@ from qa_service.api.schemas import (
     SearchHit,
     SentenceOut,
 )
+from qa_service.asks.view import ask_view, search_view
 from qa_service.errors import InvalidQuery, QAServiceError
 from qa_service.search import Filters
 from qa_service.serialize import ask_dict, hit_dict, sentence_dict
@@ -56,6 +59,14 @@ class AskOutput(BaseModel):
     reason: str | None = None
     candidates: list[SentenceOut] = []
     supporting: list[SearchHit]
+
+
+class AsksOutput(BaseModel):
+    asks: list[AskOut] = []
+    groups: list[AskGroup] = []
+    total: int | None = None
+    counts: dict[str, int] = {}
+    reason: str | None = None
 
 
 class FactCheckOutput(BaseModel):
@@ -198,6 +209,34 @@ def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> 
             reason=res.reason,
         )
 
+    def asks(
+        query: Annotated[
+            QueryText | None,
+            Field(description="What is asked for (\"who asks for X\"); omit to list asks by the filters"),
+        ] = None,
+        sender: Annotated[str | None, Field(max_length=200, description="An organisation, or its short name")] = None,
+        status: Annotated[
+            Literal["addressed", "related", "absent"] | None, Field(description="Only asks with this status")
+        ] = None,
+        chapter: Annotated[str | None, Field(max_length=200, description="Agreement chapter of the best match")] = None,
+        top_k: Annotated[Int, Field(ge=1, le=50, description="Asks (or organisations, with a query) at most")] = 10,
+    ) -> AsksOutput:
+        a = answerer()
+        book = a.asks() if a.asks is not None else None
+        if book is None:
+            raise InvalidQuery("asks are not available")
+        if query is not None:
+            found = search_view(book, a.search, checked(query), top_k, _filters(None, sender, None, None))
+            return AsksOutput(groups=[AskGroup.model_validate(g) for g in found["groups"]], reason=found["reason"])
+        book.check_filters(sender, chapter)
+        chosen = book.select(sender, [status] if status else None, chapter)
+        return AsksOutput(
+            asks=[AskOut.model_validate(ask_view(x, book)) for x in chosen[:top_k]],
+            total=len(chosen),
+            counts=book.counts(chosen),
+            reason=None if chosen else "no asks pass these filters",
+        )
+
     tools = [
         Tool.from_function(
             search,
@@ -214,6 +253,13 @@ def build_mcp(answerer: Callable[[], Answerer], max_query_chars: int = 2000) -> 
             factcheck,
             description="Evidence sentences for or against a claim, with citations; status no_evidence when "
             "nothing relevant is found. It does not judge truth. Filters as in search.",
+        ),
+        Tool.from_function(
+            asks,
+            description="What organisations asked of the formation in their letters, and what the coalition "
+            "agreement does with each ask (status addressed/related/absent with a calibrated confidence, and "
+            "the agreement passages, best first). With `query`: who asks for it, grouped by organisation. "
+            "Without: the asks filtered by sender, status and agreement chapter.",
         ),
     ]
     return _Server(

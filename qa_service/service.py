@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from qa_service.answer import Answerer
+from qa_service.asks.book import AskShelf
 from qa_service.config import Settings
-from qa_service.encoders import Encoder, make_encoder
+from qa_service.encoders import EmbeddingCache, Encoder, make_encoder
 from qa_service.retrieval.store import Store
 from qa_service.search import SearchService
 from qa_service.store.backend import backend_for
 from qa_service.store.protocol import Change, Upload
+from qa_service.store.shipped import ShippedVectors
 
 
 def open_store(settings: Settings, encoder_name: str | None) -> Store:
@@ -51,8 +55,31 @@ def open_answerer(settings: Settings, encoder: Encoder | None = None) -> Answere
     return answerer_for(open_service(settings, encoder), settings)
 
 
-def answerer_for(search: SearchService, settings: Settings) -> Answerer:
-    return Answerer(search, min_similarity=settings.min_answer_score, answer_threshold=settings.answer_confidence)
+def answerer_for(search: SearchService, settings: Settings, shelf: AskShelf | None = None) -> Answerer:
+    shelf = shelf or ask_shelf(settings, search.encoder)
+    return Answerer(
+        search,
+        min_similarity=settings.min_answer_score,
+        answer_threshold=settings.answer_confidence,
+        asks=lambda: shelf.book(search.store),
+    )
+
+
+def ask_shelf(settings: Settings, encoder: Encoder) -> AskShelf:
+    """Where the asks of the served corpus come from: their vectors from the embedding cache, then
+    the vectors shipped with the bundled corpus, then the encoder (an ingested letter's asks)."""
+
+    def embed(texts: list[str]) -> np.ndarray:
+        cache = EmbeddingCache(
+            settings.cache_dir / "embeddings.sqlite",
+            ShippedVectors.open(settings.vectors_dir, encoder.name),
+        )
+        try:
+            return cache.encode_passages(encoder, texts)
+        finally:
+            cache.close()
+
+    return AskShelf(embed)
 
 
 def build(settings: Settings, encoder: Encoder, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:

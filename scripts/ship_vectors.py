@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from qa_service.asks.extract import extract_asks, verb_vocabulary
 from qa_service.chunking import TokenCounter, chunk_documents, chunking_of
 from qa_service.config import Settings
 from qa_service.corpus import load_corpus
@@ -27,15 +28,17 @@ from qa_service.store.prepare import cached_counter, embedding_text, sentence_ro
 from qa_service.store.shipped import ShippedVectors, file_for, write_shipped
 
 
-def corpus_texts(settings: Settings, count: TokenCounter) -> tuple[list[str], list[str]]:
-    """(passage embedding texts, sentence texts) of the corpus folder, in index order."""
+def corpus_texts(settings: Settings, count: TokenCounter) -> tuple[list[str], list[str], list[str]]:
+    """(passage embedding texts, sentence texts, ask texts) of the corpus folder, in index order."""
     documents = load_corpus(settings.corpus_dir)
+    vocab = verb_vocabulary(documents)
+    ask_texts = [a.text for d in documents for a in extract_asks(d, vocab)]
     passages = chunk_documents(documents, count, chunking_of(settings))
     by_id = {d.id: d for d in documents}
     context = settings.passage_context
     passage_texts = [embedding_text(by_id[p.doc_id], p, context) for p in passages]
     sentence_texts, _ = sentence_rows(by_id, passages)
-    return passage_texts, sentence_texts
+    return passage_texts, sentence_texts, ask_texts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     out_dir: Path = args.out or settings.vectors_dir
     encoder = make_encoder(settings.encoder, settings.encoder_threads)
-    passage_texts, sentence_texts = corpus_texts(settings, cached_counter(encoder))
-    texts = list(dict.fromkeys([*passage_texts, *sentence_texts]))
+    passage_texts, sentence_texts, ask_texts = corpus_texts(settings, cached_counter(encoder))
+    texts = list(dict.fromkeys([*passage_texts, *sentence_texts, *ask_texts]))
     shipped = None if args.no_shipped else ShippedVectors.open(out_dir, encoder.name)
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", shipped)
     progress = Progress("embedding", log=lambda line: print(line, file=sys.stderr, flush=True))
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "bytes": path.stat().st_size,
         "passages": len(passage_texts),
         "sentences": len(sentence_texts),
+        "asks": len(ask_texts),
         "vectors": meta["count"],
         "sources": cache.stats,
         "seconds": round(time.perf_counter() - t0, 1),

@@ -183,7 +183,7 @@ def test_mcp_over_http(real_server: str) -> None:
     async def run() -> None:
         async with Client(real_server + "/mcp/") as client:
             tools = {t.name for t in (await client.list_tools()).tools}
-            assert tools == {"search", "ask", "factcheck"}
+            assert tools == {"search", "ask", "factcheck", "asks"}
             res = await client.call_tool("ask", {"question": "Sinds wanneer bestaat het korps Nationale Politie?"})
             assert not res.is_error and res.structured_content is not None
             assert "1 januari 2013" in res.structured_content["answer"]["text"]
@@ -221,8 +221,8 @@ def test_mcp_over_stdio(real_index: Path) -> None:
 
 
 def readme_block(marker: str) -> str:
-    """The README's fenced Python block that contains `marker`."""
-    readme = (PACKAGE_ROOT / "README.md").read_text(encoding="utf-8")
+    """The fenced Python block of docs/api.md (where the README's client examples live) that contains `marker`."""
+    readme = (PACKAGE_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
     return next(b for b in blocks if marker in b)
 
@@ -231,7 +231,7 @@ def readme_block(marker: str) -> str:
 @pytest.mark.parametrize(
     ("question", "shown"),
     [
-        ("Sinds wanneer bestaat de Nationale Politie?", False),  # the README's own: candidates only
+        ("Sinds wanneer bestaat de Nationale Politie?", False),  # the docs' own: candidates only
         ("Sinds wanneer bestaat het korps Nationale Politie?", True),
     ],
 )

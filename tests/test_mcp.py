@@ -88,7 +88,7 @@ def test_service_errors_keep_their_code(answerer: Any) -> None:
 def test_an_unknown_tool_gets_the_envelope(answerer: Any) -> None:
     err = error_of(call(build_mcp(lambda: answerer), "nosuch", {"query": "zorg"}))
     assert err["code"] == "not_found" and "nosuch" in err["message"], err
-    assert err["details"] == {"tools": ["ask", "factcheck", "search"]}
+    assert err["details"] == {"tools": ["ask", "asks", "factcheck", "search"]}
 
 
 @pytest.mark.parametrize(("tool", "args"), [("search", {"query": "   "}), ("ask", {"question": "\u2028"})])

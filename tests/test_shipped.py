@@ -139,9 +139,9 @@ def test_script_reuses_the_file_it_replaces(tmp_path: Path, monkeypatch: pytest.
 def _e5_corpus_texts() -> tuple[object, list[str]]:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     enc = make_encoder("e5")
-    passages, sentences = ship_vectors.corpus_texts(settings, cached_counter(enc))
+    passages, sentences, asks = ship_vectors.corpus_texts(settings, cached_counter(enc))
     assert settings.chunk_target_tokens == chunking_of(settings).target_tokens
-    return enc, list(dict.fromkeys([*passages, *sentences]))
+    return enc, list(dict.fromkeys([*passages, *sentences, *asks]))
 
 
 @pytest.mark.real_model

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa_service import __version__
 from qa_service.answer import Answerer
+from qa_service.api import asks as asks_routes
 from qa_service.api import errors, examples, head, mcp_http, openai_compat, ops, routes, writes
 from qa_service.api.errors import envelope
 from qa_service.config import Settings
@@ -30,7 +31,7 @@ from qa_service.log import configure_logging
 from qa_service.mcp_server import build_mcp
 from qa_service.retrieval.store import Store
 from qa_service.search import SearchService
-from qa_service.service import answerer_for, service_for
+from qa_service.service import answerer_for, ask_shelf, service_for
 from qa_service.store.backend import backend_for
 
 logger = logging.getLogger(__name__)
@@ -115,13 +116,26 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         def load() -> None:
             try:
                 enc = encoder or make_encoder(settings.encoder, settings.encoder_threads)
+                shelf = app.state.asks = ask_shelf(settings, enc)
                 backend = backend_for(settings)
+
+                def trace_asks(svc: SearchService) -> None:
+                    # Derived data, traced in the background once a version is served: a request
+                    # for asks before it is done waits for it (AskShelf), searches never do.
+                    def run() -> None:
+                        try:
+                            shelf.book(svc.store)
+                        except Exception:  # a failed trace is reported on the next request for asks
+                            logger.exception("tracing asks failed")
+
+                    threading.Thread(target=run, name="ask-tracer", daemon=True).start()
 
                 def publish(store: Store) -> None:
                     svc = service_for(store, enc, settings)
                     info = store.info()
-                    app.state.answerer = answerer_for(svc, settings)
+                    app.state.answerer = answerer_for(svc, settings, shelf)
                     app.state.service = svc  # one assignment: requests see the old or the new store
+                    trace_asks(svc)
                     metrics.index_size.labels("passages").set(info.passages)
                     metrics.index_size.labels("documents").set(info.documents)
 
@@ -160,9 +174,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = None
     app.state.load_error = None
     app.state.watcher = None
+    app.state.asks = None
     errors.install(app)
     app.include_router(ops.router)
     app.include_router(routes.router)
+    app.include_router(asks_routes.router)
     app.include_router(openai_compat.router)
     app.include_router(writes.router)
 

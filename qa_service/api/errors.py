@@ -26,6 +26,7 @@ from qa_service.errors import (
     StoreUnavailable,
     TooLarge,
     Unauthorized,
+    UnknownFilter,
     UnsupportedDocument,
     WritesDisabled,
 )
@@ -48,6 +49,7 @@ STATUS: dict[type[QAServiceError], int] = {
     WritesDisabled: 403,
     UnsupportedDocument: 415,
     EmptyDocument: 422,
+    UnknownFilter: 422,
     TooLarge: 413,
 }
 _HTTP_CODES = {

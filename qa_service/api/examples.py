@@ -286,6 +286,108 @@ ERROR_EXAMPLE = {
 # Response examples by operation id and status. They are put into the finished document (`apply`)
 # rather than passed to the routes, because FastAPI drops every null from what it is given there
 # and nulls are part of these responses.
+# -- ask tracing --------------------------------------------------------------------------------
+ASK_DOCUMENT: dict[str, Any] = {
+    "id": "000_bc9a0256b61318aa-L587",
+    "kind": "letter",
+    "title": "Brief van VluchtelingenWerk Nederland: Brief VluchtelingenWerk Nederland – aanbevelingen",
+    "sender": "VluchtelingenWerk Nederland",
+    "organisations": ["VluchtelingenWerk Nederland"],
+    "date": "2025-12-04",
+    "registration_number": "202500742",
+    "source_file": "000_bc9a0256b61318aa.txt",
+    "line_start": 587,
+    "line_end": 653,
+    "parent_id": None,
+    "citation": "Brief van VluchtelingenWerk Nederland aan de informateur, 4 december 2025, kenmerk 202500742",
+}
+ASK: dict[str, Any] = {
+    "id": "000_bc9a0256b61318aa-L587-a9",
+    "text": "Behoud en handhaaf de Spreidingswet.",
+    "char_start": 5210,
+    "char_end": 5246,
+    "topic": "handhaaf, Spreidingswet",
+    "cue": "imperative",
+    "status": "addressed",
+    "status_text": "het akkoord neemt het over",
+    "confidence": 0.61,
+    "probabilities": {"addressed": 0.61, "related": 0.31, "absent": 0.08},
+    "chapter": "Nederland in de wereld",
+    "document": ASK_DOCUMENT,
+    "citation": ASK_DOCUMENT["citation"],
+    "agreement": [
+        {
+            "passage_id": "004_57c8288db939ad7f-L3281-p1",
+            "document_id": "004_57c8288db939ad7f-L3281",
+            "text": "Op verzoek van de gemeenten en de uitvoeringsorganisaties in het asielsysteem houden we de "
+            "spreidingswet nu voorlopig in stand, om zo een rechtvaardige verdeling over gemeenten te borgen.",
+            "char_start": 812,
+            "char_end": 1010,
+            "heading_path": ["Nederland in de wereld", "Asiel, migratie en integratie", "De asielketen op orde"],
+            "sentence": {
+                "text": "Op verzoek van de gemeenten en de uitvoeringsorganisaties in het asielsysteem houden we de "
+                "spreidingswet nu voorlopig in stand, om zo een rechtvaardige verdeling over gemeenten te borgen.",
+                "char_start": 812,
+                "char_end": 1010,
+            },
+            "similarity": 0.8861,
+            "commitment": "commits",
+            "citation": "Coalitieakkoord, Nederland in de wereld > Asiel, migratie en integratie > "
+            "De asielketen op orde",
+        }
+    ],
+    "similarity": None,
+}
+COUNTS = {"addressed": 7, "related": 14, "absent": 4}
+ASKS_PAGE: dict[str, Any] = {
+    "total": 25,
+    "offset": 0,
+    "limit": 1,
+    "counts": COUNTS,
+    "asks": [ASK],
+    "reason": None,
+    "index": INDEX,
+}
+DOCUMENT_ASKS: dict[str, Any] = {
+    "document": ASK_DOCUMENT,
+    "counts": COUNTS,
+    "asks": [ASK],
+    "reason": None,
+    "index": INDEX,
+}
+ASKS_OVERVIEW: dict[str, Any] = {
+    "chapters": ["Nederland in de wereld", "Nederland werkt"],
+    "organisations": [
+        {
+            "organisation": "VluchtelingenWerk Nederland",
+            "chapters": {"Nederland in de wereld": 17, "Nederland werkt": 2},
+            "absent": 4,
+            "total": 23,
+        }
+    ],
+    "counts": COUNTS,
+    "index": INDEX,
+}
+ASK_SEARCH_REQUESTS: dict[str, dict[str, Any]] = {
+    "who": {
+        "summary": "Who asks to keep the Spreidingswet?",
+        "value": {"query": "behoud van de Spreidingswet", "top_k": 3},
+    },
+}
+ASK_SEARCH_RESPONSE: dict[str, Any] = {
+    "query": "behoud van de Spreidingswet",
+    "groups": [
+        {
+            "organisation": "VluchtelingenWerk Nederland",
+            "organisations": ["VluchtelingenWerk Nederland"],
+            "similarity": 0.9012,
+            "asks": [{**ASK, "similarity": 0.9012}],
+        }
+    ],
+    "reason": None,
+    "index": INDEX,
+}
+
 RESPONSES: dict[str, dict[int, dict[str, Any]]] = {
     "healthz": {200: HEALTH},
     "readyz": {200: READY},
@@ -299,6 +401,10 @@ RESPONSES: dict[str, dict[int, dict[str, Any]]] = {
     "add_document": {201: ADDED, 200: UNCHANGED},
     "replace_document": {200: REPLACED},
     "delete_document": {200: DELETED},
+    "list_asks": {200: ASKS_PAGE},
+    "asks_overview": {200: ASKS_OVERVIEW},
+    "document_asks": {200: DOCUMENT_ASKS},
+    "search_asks": {200: ASK_SEARCH_RESPONSE},
 }
 
 
