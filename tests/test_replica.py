@@ -288,3 +288,19 @@ def test_a_read_cancelled_by_replication_is_a_503_to_retry() -> None:
 
     with pytest.raises(StoreUnavailable, match="retry"), schema.guard():
         raise psycopg.errors.SerializationFailure("canceling statement due to conflict with recovery")
+
+
+def test_after_a_failover_the_replica_node_takes_writes(pair: Pair, nodes: tuple[str, str]) -> None:
+    """Promoted, the standby is a primary: its node accepts writes without a restart, because the
+    read-only check is made on every write. Last in this module: the pair is no longer one."""
+    _, reader = nodes
+    with psycopg.connect(pair.replica, autocommit=True) as conn:
+        assert conn.execute("SELECT pg_promote(true, 30)").fetchone() == (True,)
+    r = httpx.post(
+        reader + "/v1/documents",
+        json={"text": letter("Stichting Na De Overstap", "een nieuwe primaire database"), "name": "overstap.txt"},
+        headers=AUTH,
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    assert found(reader, "nieuwe primaire database", r.json()["documents"][0])
