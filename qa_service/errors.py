@@ -8,6 +8,7 @@ QAServiceError
 ├── IndexMismatch           the index was built with other settings (503)
 ├── IndexNotReady           the service has not loaded an index yet (503)
 ├── StoreUnavailable        the database cannot be reached or went away (503)
+├── ReadOnlyStore           a write sent to a node whose database is a read-only replica (409)
 ├── Unauthorized            no or a wrong API key (401)
 │   └── WritesDisabled      no write key configured (403)
 ├── InvalidMultipart        an upload body that cannot be parsed as multipart/form-data (400)
@@ -81,6 +82,10 @@ class TooLarge(QAServiceError):
 
 class StoreUnavailable(QAServiceError):
     code = "store_unavailable"
+
+
+class ReadOnlyStore(QAServiceError):
+    code = "read_only"
 
 
 class UnknownFilter(QAServiceError):

@@ -22,6 +22,7 @@ from qa_service.errors import (
     InvalidQuery,
     NotFound,
     QAServiceError,
+    ReadOnlyStore,
     StoreUnavailable,
     TooLarge,
     Unauthorized,
@@ -40,6 +41,9 @@ STATUS: dict[type[QAServiceError], int] = {
     IndexMismatch: 503,
     IndexNotReady: 503,
     StoreUnavailable: 503,
+    # Not a 503: the node is healthy and will never take this write, however often it is retried;
+    # it must go to a node on the primary.
+    ReadOnlyStore: 409,
     ConfigurationError: 500,
     Unauthorized: 401,
     WritesDisabled: 403,
@@ -54,6 +58,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",

@@ -28,6 +28,7 @@ router = APIRouter(
         **ERRORS,
         401: {**ERRORS[400], "description": "No or a wrong API key"},
         403: {**ERRORS[400], "description": "Writes are disabled: the service has no API key configured"},
+        409: {**ERRORS[400], "description": "This node reads from a read-only replica: send writes to the primary's"},
         415: {**ERRORS[400], "description": "Unsupported body type, or a file that is not what its extension says"},
         400: {**ERRORS[400], "description": "Invalid JSON, or a multipart body that cannot be parsed"},
     },

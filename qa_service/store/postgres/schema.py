@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from qa_service.errors import ConfigurationError, IndexNotFound, StoreUnavailable, WritesDisabled
+from qa_service.errors import ConfigurationError, IndexNotFound, ReadOnlyStore, StoreUnavailable
 from qa_service.store.postgres.sql import K1, B
 
 logger = logging.getLogger(__name__)
@@ -225,9 +225,26 @@ def schema_version(conn: Any) -> int | None:
     return int(got[0]) if got and got[0] is not None else None
 
 
+READ_ONLY = (
+    "this node reads from a read-only database (a streaming replica, or a read-only connection) and "
+    "cannot write; send writes to a node whose QA_DATABASE_URL is the primary"
+)
+
+
+def require_writable(conn: Any) -> None:
+    """Refuse a write at once on a read-only database, before any embedding or lock.
+
+    A hot standby (`pg_is_in_recovery()`) or a session that is read-only by default would refuse
+    the first write statement anyway (`guard` maps that too); asking first spares the work before it.
+    """
+    row = conn.execute("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')").fetchone()
+    if row is not None and (row[0] or row[1] == "on"):
+        raise ReadOnlyStore(READ_ONLY, details={"in_recovery": bool(row[0])})
+
+
 @contextlib.contextmanager
 def guard() -> Iterator[None]:
-    """Database failures as the service's errors (a clear 503, never a 500)."""
+    """Database failures as the service's errors (a clear 4xx or 503, never a 500)."""
     import psycopg
     from psycopg_pool import PoolTimeout
 
@@ -236,7 +253,11 @@ def guard() -> Iterator[None]:
     except psycopg.errors.UndefinedTable as e:
         raise IndexNotFound("the database has no qa-service tables; build it with `qa-service index build`") from e
     except psycopg.errors.ReadOnlySqlTransaction as e:
-        raise WritesDisabled("this node's database is a read-only replica: send writes to a node on the primary") from e
+        raise ReadOnlyStore(READ_ONLY) from e
+    except psycopg.errors.SerializationFailure as e:
+        # Searches are read-only, so on a hot standby this is a query cancelled because replaying
+        # the primary's changes needed what it read (see max_standby_streaming_delay): retry it.
+        raise StoreUnavailable(f"the read was cancelled by replication on a replica; retry it: {e}") from e
     except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as e:
         raise StoreUnavailable(f"the database is unavailable: {str(e).strip() or type(e).__name__}") from e
 

@@ -170,7 +170,8 @@ class PostgresStore(DocumentReads):
     def info(self) -> StoreInfo:
         with self._conn() as conn:
             cur = conn.execute(
-                "SELECT version, built_at, encoder, n_documents, n_passages, n_sentences, generation FROM qa_meta"
+                "SELECT version, built_at, encoder, n_documents, n_passages, n_sentences, generation, "
+                "pg_is_in_recovery() FROM qa_meta"
             )
             row = cur.fetchone()
         if row is None:
@@ -183,7 +184,7 @@ class PostgresStore(DocumentReads):
             passages=int(row[4]),
             sentences=int(row[5]),
             backend=self.backend,
-            extra={"generation": int(row[6]), "vector_type": self.vtype, "hnsw": self._hnsw},
+            extra={"generation": int(row[6]), "vector_type": self.vtype, "hnsw": self._hnsw, "replica": bool(row[7])},
         )
 
     def build_manifest(self) -> dict[str, Any]:

@@ -89,6 +89,7 @@ def build(
     """
     t0 = time.perf_counter()
     with pg_schema.guard(), pool.connection() as conn:
+        pg_schema.require_writable(conn)
         pg_schema.migrate(conn, encoder.dim, vector_type)
         sources = conn.execute("SELECT source_file, text, meta FROM qa_sources ORDER BY source_file").fetchall()
         deleted = {r[0] for r in conn.execute("SELECT doc_id FROM qa_deleted").fetchall()}
@@ -202,6 +203,8 @@ def apply_changes(
     from psycopg.types.json import Jsonb
 
     remove = set(remove or ())
+    with pg_schema.guard(), pool.connection() as conn:
+        pg_schema.require_writable(conn)
     new_docs: list[Document] = []
     text, meta = "", dict[str, Any]()
     prep: Prepared | None = None
