@@ -36,6 +36,10 @@ from qa_service.store.keyword import analyze, looks_english
 Lookup = Callable[[str], Document | None]  # a document by id, from wherever the corpus lives
 
 
+# Co-signers of a joint letter named in a "who asks" answer at most.
+JOINT_NAMES = 30
+
+
 def citation(doc: Document, documents: Lookup | None = None) -> str:
     """A human-readable source, e.g. "Brief van NVZ aan de informateur, 26 november 2025, kenmerk 202500736"."""
     when = dutch_date(doc.date)
@@ -283,6 +287,9 @@ class Answerer:
         close = [s for s in sentences if (s.similarity or 0.0) >= bar]
         names = [organisations_of(s.document)[0] for s in close]
         lead = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+        others = organisations_of(close[0].document)[1:JOINT_NAMES]
+        if others:  # a joint letter asks for all who signed it
+            lead += " (samen met " + ", ".join(others) + ")"
         best = close[0]
         answer = ScoredSentence(
             f"{lead}: {best.text}" if len(close) == 1 else f"{lead}. {names[0]}: {best.text}",

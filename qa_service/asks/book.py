@@ -35,11 +35,10 @@ AGREEMENT_KIND = "agreement_section"
 
 
 def organisations_of(doc: Document) -> list[str]:
-    """Whom a document speaks for, sender first (the parser's `organisations` when it has them)."""
+    """Whom a document speaks for, its own organisation first (the parser's `organisations`; the
+    sender when it has none)."""
     orgs = list(getattr(doc, "organisations", None) or [])
-    if doc.sender and doc.sender not in orgs:
-        orgs.insert(0, doc.sender)
-    return orgs
+    return orgs or ([doc.sender] if doc.sender else [])
 
 
 @dataclass
