@@ -372,7 +372,7 @@ def test_asks_overview_table_is_accessible(page, base_url) -> None:  # type: ign
     page.goto("/?mode=asks&by=overview")
     table = page.locator("#overview-table")
     table.wait_for()
-    assert "per organisatie" in table.locator("caption").inner_text()
+    assert "per organisatie" in table.locator("caption").inner_text().lower()
     assert table.locator("thead th[scope=col]").count() == len(ov["chapters"]) + 3
     assert table.locator("tbody th[scope=row]").count() == len(ov["organisations"])
     assert table.locator("tfoot td.total").inner_text() == str(sum(o["total"] for o in ov["organisations"]))
@@ -420,3 +420,26 @@ def test_asks_keyboard_only(page, base_url) -> None:  # type: ignore[no-untyped-
     summary.focus()
     page.keyboard.press("Enter")
     assert summary.evaluate("s => s.parentElement.open")
+
+
+def test_asks_search_and_letter_view_in_english_at_phone_width(browser, base_url) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base_url, is_mobile=True)
+    pg = ctx.new_page()
+    pg.goto("/?" + urlencode({"mode": "asks", "by": "search", "q": "more money for healthcare", "lang": "en"}))
+    pg.wait_for_selector("#asks-results:not([hidden]) .org-group .ask-card")
+    assert pg.locator("label[for=who-q]").inner_text() == "Who asks for …?"
+    words = {"Adopted", "Discussed, not committed", "Not in the agreement"}
+    badges = pg.locator(".status-badge").all_inner_texts()
+    assert badges and all(b.lstrip("✓≈✗ ").strip() in words for b in badges)
+    body = pg.evaluate("document.body.innerText")
+    assert not re.search(r"\b(null|undefined|NaN)\b", body), body[:2000]
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    pg.screenshot(path=str(ARTIFACTS / "asks-search-phone-en.png"))
+    # From a letter in the document view to that letter's own asks.
+    pg.locator(".ask-source a").first.click()
+    pg.wait_for_selector("#cited")
+    pg.get_by_role("link", name="What does this letter ask?").click()
+    pg.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    assert pg.locator("#asks-heading").inner_text().startswith("Asks in:")
+    assert "by=letter" in pg.url
+    ctx.close()

@@ -439,6 +439,7 @@ async function run(s) {
 }
 
 async function showDocument(docId, passageId, at) {
+  cancelAsks();
   $("search-view").hidden = true; $("asks-view").hidden = true; $("doc-view").hidden = false;
   setStatus(t("loadingDoc"));
   try {

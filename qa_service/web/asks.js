@@ -20,7 +20,8 @@ Object.assign(I18N.nl, {
   letterHeading: (title) => `Verzoeken in: ${title}`,
   whoHeading: (q) => `Wie vraagt om ‘${q}’?`,
   overviewHeading: "Verzoeken per organisatie en hoofdstuk",
-  overviewCaption: "Aantal verzoeken per organisatie, geteld bij het hoofdstuk van het akkoord waar de best passende passage staat. ‘Niet in het akkoord’: het akkoord zegt er niets over.",
+  overviewCaption: "Verzoeken per organisatie en per hoofdstuk van het coalitieakkoord",
+  overviewNote: "Een verzoek telt bij het hoofdstuk van het akkoord waar de best passende passage staat. ‘Niet in het akkoord’: het akkoord zegt er niets over. Kies een organisatie of hoofdstuk om de verzoeken zelf te lezen.",
   organisation: "Organisatie", total: "Totaal", allOrganisations: "alle organisaties", unknownSender: "onbekende afzender",
   barLabel: (who) => `Wat het akkoord doet met de verzoeken van ${who}`,
   barValue: (n, total, word) => `${word}: ${n} van ${total}`,
@@ -64,7 +65,8 @@ Object.assign(I18N.en, {
   letterHeading: (title) => `Asks in: ${title}`,
   whoHeading: (q) => `Who asks for ‘${q}’?`,
   overviewHeading: "Asks by organisation and chapter",
-  overviewCaption: "Number of asks per organisation, counted in the agreement chapter that holds the best matching passage. ‘Not in the agreement’: the agreement says nothing about it.",
+  overviewCaption: "Asks per organisation and per chapter of the coalition agreement",
+  overviewNote: "An ask counts in the agreement chapter that holds the best matching passage. ‘Not in the agreement’: the agreement says nothing about it. Choose an organisation or chapter to read the asks themselves.",
   organisation: "Organisation", total: "Total", allOrganisations: "all organisations", unknownSender: "unknown sender",
   barLabel: (who) => `What the agreement does with the asks of ${who}`,
   barValue: (n, total, word) => `${word}: ${n} of ${total}`,
@@ -106,7 +108,11 @@ let pickTimer = null;
 const orgName = (o) => (o === UNKNOWN_SENDER ? t("unknownSender") : o);
 const orgOf = (a) => (a.document.organisations && a.document.organisations[0]) || a.document.sender || UNKNOWN_SENDER;
 
+// An asks answer that arrives after the reader left the mode must not overwrite what is shown.
+function cancelAsks() { asksSeq += 1; }
+
 function setModeView(asks) {
+  if (!asks) cancelAsks();
   $("doc-view").hidden = true; $("search-view").hidden = false;
   $("asks-view").hidden = !asks; $("ask-row").hidden = asks; $("filters").hidden = asks;
   if (asks) $("results").hidden = true;
@@ -191,22 +197,23 @@ function agreementQuote(m) {
   return el("blockquote", { class: "passage" }, inside ? marked(m.text, a, b) : el("mark", {}, m.sentence.text));
 }
 
-function matchBlock(m, brief) {
+// `nearest`: the closest text to an ask the agreement does not take up, shown unmarked (it is no match).
+function matchBlock(m, brief, nearest = false) {
   return el("div", { class: "match" },
     el("p", { class: "where" }, m.heading_path.join(" › ")),
-    brief ? el("p", { class: "passage" }, el("mark", {}, m.sentence.text)) : agreementQuote(m),
+    brief ? el("p", { class: "passage" }, nearest ? m.sentence.text : el("mark", {}, m.sentence.text)) : agreementQuote(m),
     el("p", { class: "citation" }, el("strong", {}, t("source") + ": "), m.citation, " ",
        passageLink(m.document_id, m.passage_id, t("openAgreement"))));
 }
 
-function askCard(a, showOrg = false) {
+function askCard(a) {
   const matches = a.agreement || [];
   let agreementSide;
   if (!matches.length) agreementSide = [el("p", {}, t("noPassage"))];
   else if (a.status === "absent") {
     agreementSide = [el("details", { class: "nearest" },
       el("summary", {}, t("nearestShow")(matches.length)),
-      el("p", { class: "hint" }, t("nearest")), matches.map((m) => matchBlock(m, true)))];
+      el("p", { class: "hint" }, t("nearest")), matches.map((m) => matchBlock(m, true, true)))];
   } else {
     agreementSide = [el("p", { class: "side-label" }, t("agreementSays")), matchBlock(matches[0], false),
       matches.length > 1
@@ -216,7 +223,7 @@ function askCard(a, showOrg = false) {
   }
   return el("li", { class: `ask-card ${a.status}`, "data-status": a.status },
     el("div", { class: "ask-side" },
-      el("h4", { class: "ask-topic" }, showOrg ? `${orgName(orgOf(a))}: ` : "", a.topic || t("theAsk")),
+      el("h4", { class: "ask-topic" }, el("span", { class: "visually-hidden" }, `${t("topic")}: `), a.topic || t("theAsk")),
       el("blockquote", { class: "ask-text" }, a.text),
       el("p", { class: "ask-source" }, el("a", { href: letterLink(a) }, t("openLetter")), ": ", a.document.citation)),
     el("div", { class: "agreement-side" },
@@ -259,7 +266,8 @@ async function loadOrg(org, seq) {
   const data = await pagedAsks(`/v1/asks?sender=${encodeURIComponent(org.slice(0, SENDER_MAX))}`, seq, orgName(org));
   if (!data) return;
   if (!data.total) fill($("asks-body"), el("p", { class: "answer none" }, t("emptyOrg")));
-  showAsksResults(t("orgHeading")(orgName(org), data.total), t("asksStatus")(data.total, data.counts));
+  showAsksResults(t("orgHeading")(orgName(org), data.total),
+    data.total ? t("asksStatus")(data.total, data.counts) : t("emptyOrg"));
 }
 
 async function loadLetter(docId, seq) {
@@ -270,7 +278,8 @@ async function loadLetter(docId, seq) {
   fill($("asks-body"), data.asks.length
     ? el("ol", { class: "ask-list" }, data.asks.map((a) => askCard(a)))
     : el("p", { class: "answer none" }, kind === "letter" || kind === "attachment" ? t("emptyLetter") : t("notALetter")));
-  showAsksResults(t("letterHeading")(data.document.title), t("asksStatus")(data.asks.length, data.counts));
+  showAsksResults(t("letterHeading")(data.document.title),
+    data.asks.length ? t("asksStatus")(data.asks.length, data.counts) : $("asks-body").textContent);
 }
 
 async function loadChapter(chapter, seq) {
@@ -303,7 +312,8 @@ async function loadChapter(chapter, seq) {
            el("ol", { class: "ask-list" }, list.map((a) => askCard(a)))));
     }))
     : el("p", { class: "answer none" }, t("emptyChapter")));
-  showAsksResults(t("chapterHeading")(chapter, asks.length), t("asksStatus")(asks.length, data.counts));
+  showAsksResults(t("chapterHeading")(chapter, asks.length),
+    asks.length ? t("asksStatus")(asks.length, data.counts) : t("emptyChapter"));
 }
 
 function renderOverview(ov) {
@@ -313,7 +323,7 @@ function renderOverview(ov) {
   const all = rows.reduce((n, r) => n + r.total, 0);
   const num = (n) => el("td", { class: n ? "num" : "num zero" }, String(n));
   const chapterHead = (c) => el("th", { scope: "col" }, el("a", { href: urlFor({ mode: "asks", by: "chapter", chapter: c }) }, c));
-  const table = el("table", { class: "overview", id: "overview-table" },
+  const table = el("table", { class: "overview", id: "overview-table", "aria-describedby": "overview-note" },
     el("caption", { id: "overview-caption" }, t("overviewCaption")),
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("organisation")), ov.chapters.map(chapterHead),
       el("th", { scope: "col", class: "absent-col" }, t("status").absent), el("th", { scope: "col" }, t("total")))),
@@ -325,7 +335,8 @@ function renderOverview(ov) {
       num(absent), el("td", { class: "num total" }, String(all)))));
   fill($("asks-summary"), statusBar(ov.counts, t("allOrganisations")));
   // A wide table scrolls inside its own focusable region, not the page.
-  fill($("asks-body"), el("div", { class: "table-wrap", role: "region", "aria-labelledby": "overview-caption", tabindex: "0" }, table));
+  fill($("asks-body"), el("p", { class: "hint", id: "overview-note" }, t("overviewNote")),
+    el("div", { class: "table-wrap", role: "region", "aria-labelledby": "overview-caption", tabindex: "0" }, table));
   showAsksResults(t("overviewHeading"), t("overviewStatus")(rows.length, all));
 }
 
