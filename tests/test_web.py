@@ -363,6 +363,19 @@ def test_asks_by_chapter_lists_organisations(page, base_url) -> None:  # type: i
     assert status.get_attribute("role") == "alert"
     assert "Er ging iets mis" in status.inner_text() and "Bestaat niet" in status.inner_text()
     assert page.locator("#asks-results").is_hidden()
+    # A letter that asks nothing says so in words (shown in the page, no reload).
+    letter = next(
+        d["id"]
+        for d in _api(base_url, "/v1/documents?limit=200")["documents"]
+        if d["kind"] == "letter" and not _api(base_url, f"/v1/documents/{d['id']}/asks")["asks"]
+    )
+    page.evaluate(
+        "(id) => { history.pushState(null, '', '/?mode=asks&by=letter&letter=' + encodeURIComponent(id)); route(); }",
+        letter,
+    )
+    page.wait_for_selector("#asks-results:not([hidden])")
+    assert "Deze brief bevat geen verzoeken die de dienst herkent" in page.locator("#asks-body").inner_text()
+    assert page.locator(".ask-card").count() == 0
 
 
 def test_asks_overview_table_is_accessible(page, base_url) -> None:  # type: ignore[no-untyped-def]
