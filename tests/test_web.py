@@ -389,6 +389,15 @@ def test_asks_overview_table_is_accessible(page, base_url) -> None:  # type: ign
     assert table.locator("thead th[scope=col]").count() == len(ov["chapters"]) + 3
     assert table.locator("tbody th[scope=row]").count() == len(ov["organisations"])
     assert table.locator("tfoot td.total").inner_text() == str(sum(o["total"] for o in ov["organisations"]))
+    # A count opens the asks behind it: that organisation's asks in that chapter, as many as it said.
+    link = table.locator("tbody td a").first
+    n = int(link.inner_text())
+    assert link.get_attribute("aria-label")
+    link.click()
+    page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    assert "chapter=" in page.url and "by=org" in page.url
+    meters = page.locator("[role=meter]").evaluate_all("els => els.map(e => Number(e.getAttribute('aria-valuenow')))")
+    assert sum(meters) == n
     violations = []
     for url, wait in (
         ("/?mode=asks&by=overview", "#overview-table"),

@@ -128,7 +128,7 @@ function writeForm(s) {
 function stateFromUrl() {
   const p = new URLSearchParams(location.search);
   const s = {};
-  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p", "at", "by", "org", "chapter", "letter"])
+  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p", "at", "by", "org", "chapter", "status", "letter"])
     if (p.get(k)) s[k] = p.get(k);
   return s;
 }

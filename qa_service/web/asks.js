@@ -16,6 +16,9 @@ Object.assign(I18N.nl, {
                 absent: "het akkoord zegt er niets over" },
   nAsks: (n) => n === 1 ? "1 verzoek" : `${n} verzoeken`,
   orgHeading: (o, n) => `Verzoeken van ${o} (${n})`,
+  orgChapterHeading: (o, c, n) => `Verzoeken van ${o} die uitkomen bij ‘${c}’ (${n})`,
+  orgAbsentHeading: (o, n) => `Verzoeken van ${o} waarover het akkoord niets zegt (${n})`,
+  cellLabel: (n, o, where) => `${n === 1 ? "1 verzoek" : `${n} verzoeken`} van ${o}: ${where}`,
   chapterHeading: (c, n) => `Verzoeken die uitkomen bij ‘${c}’ (${n})`,
   letterHeading: (title) => `Verzoeken in: ${title}`,
   whoHeading: (q) => `Wie vraagt om ‘${q}’?`,
@@ -61,6 +64,9 @@ Object.assign(I18N.en, {
                 absent: "the agreement says nothing about it" },
   nAsks: (n) => n === 1 ? "1 ask" : `${n} asks`,
   orgHeading: (o, n) => `Asks of ${o} (${n})`,
+  orgChapterHeading: (o, c, n) => `Asks of ${o} that land in ‘${c}’ (${n})`,
+  orgAbsentHeading: (o, n) => `Asks of ${o} the agreement says nothing about (${n})`,
+  cellLabel: (n, o, where) => `${n === 1 ? "1 ask" : `${n} asks`} of ${o}: ${where}`,
   chapterHeading: (c, n) => `Asks that land in ‘${c}’ (${n})`,
   letterHeading: (title) => `Asks in: ${title}`,
   whoHeading: (q) => `Who asks for ‘${q}’?`,
@@ -262,11 +268,21 @@ async function pagedAsks(path, seq, who) {
   return first;
 }
 
-async function loadOrg(org, seq) {
-  const data = await pagedAsks(`/v1/asks?sender=${encodeURIComponent(org.slice(0, SENDER_MAX))}`, seq, orgName(org));
+// An organisation's asks, narrowed (from a cell of the overview) to one chapter or to the absent ones.
+async function loadOrg(org, seq, chapter, status) {
+  const absent = status === "absent";
+  let path = `/v1/asks?sender=${encodeURIComponent(org.slice(0, SENDER_MAX))}`;
+  if (chapter) path += `&chapter=${encodeURIComponent(chapter)}`;
+  else if (absent) path += "&status=absent";
+  const data = await pagedAsks(path, seq, orgName(org));
   if (!data) return;
   if (!data.total) fill($("asks-body"), el("p", { class: "answer none" }, t("emptyOrg")));
-  showAsksResults(t("orgHeading")(orgName(org), data.total),
+  if (chapter || absent) {
+    $("asks-summary").prepend(el("p", {}, el("a", { href: urlFor({ mode: "asks", by: "org", org }) }, t("allOfOrg")(orgName(org)))));
+  }
+  const heading = chapter ? t("orgChapterHeading")(orgName(org), chapter, data.total)
+    : absent ? t("orgAbsentHeading")(orgName(org), data.total) : t("orgHeading")(orgName(org), data.total);
+  showAsksResults(heading,
     data.total ? t("asksStatus")(data.total, data.counts) : t("emptyOrg"));
 }
 
@@ -322,6 +338,10 @@ function renderOverview(ov) {
   const absent = rows.reduce((n, r) => n + r.absent, 0);
   const all = rows.reduce((n, r) => n + r.total, 0);
   const num = (n) => el("td", { class: n ? "num" : "num zero" }, String(n));
+  // A count opens the organisation's asks behind it; the link's name says whose and where.
+  const cell = (r, n, narrow, where) => r.organisation === UNKNOWN_SENDER || !n ? num(n)
+    : el("td", { class: "num" }, el("a", { href: urlFor({ mode: "asks", by: "org", org: r.organisation, ...narrow }),
+                                          "aria-label": t("cellLabel")(n, r.organisation, where) }, String(n)));
   const chapterHead = (c) => el("th", { scope: "col" }, el("a", { href: urlFor({ mode: "asks", by: "chapter", chapter: c }) }, c));
   const table = el("table", { class: "overview", id: "overview-table", "aria-describedby": "overview-note" },
     el("caption", { id: "overview-caption" }, t("overviewCaption")),
@@ -330,7 +350,8 @@ function renderOverview(ov) {
     el("tbody", {}, rows.map((r) => el("tr", {},
       el("th", { scope: "row" }, r.organisation === UNKNOWN_SENDER ? orgName(r.organisation)
         : el("a", { href: urlFor({ mode: "asks", by: "org", org: r.organisation }) }, r.organisation)),
-      ov.chapters.map((c) => num(r.chapters[c] || 0)), num(r.absent), el("td", { class: "num total" }, String(r.total))))),
+      ov.chapters.map((c) => cell(r, r.chapters[c] || 0, { chapter: c }, c)),
+      cell(r, r.absent, { status: "absent" }, t("status").absent), el("td", { class: "num total" }, String(r.total))))),
     el("tfoot", {}, el("tr", {}, el("th", { scope: "row" }, t("total")), ov.chapters.map((c) => num(totals[c])),
       num(absent), el("td", { class: "num total" }, String(all)))));
   fill($("asks-summary"), statusBar(ov.counts, t("allOrganisations")));
@@ -370,7 +391,7 @@ async function showAsks(s) {
     if (seq !== asksSeq) return;
     fillPickers(ov, s);
     if (by === "org") {
-      if (s.org) await loadOrg(s.org, seq); else setStatus(t("pickOrg"));
+      if (s.org) await loadOrg(s.org, seq, s.chapter, s.status); else setStatus(t("pickOrg"));
     } else if (by === "chapter") {
       if (s.chapter) await loadChapter(s.chapter, seq); else setStatus(t("pickChapter"));
     } else if (by === "overview") renderOverview(ov);
