@@ -494,6 +494,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const s = readForm();
+    // Enter on the asks mode's radio submits this form too: that mode has its own pickers.
+    if (s.mode === "asks") {
+      if (stateFromUrl().mode !== "asks") { history.pushState(null, "", urlFor({ mode: "asks", by: "org" })); route(); }
+      return;
+    }
     history.pushState(null, "", urlFor(s));
     // Bring the outcome into view (on a phone it sits below the form) and give keyboard users a start there.
     run(s).then(() => {
