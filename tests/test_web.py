@@ -416,14 +416,25 @@ def test_asks_overview_table_is_accessible(page, base_url) -> None:  # type: ign
 
 
 def test_asks_keyboard_only(page, base_url) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/?mode=asks")
+    page.goto("/")
+    active = "document.activeElement.id || document.activeElement.name"
+
+    def tab_to(target: str) -> None:
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate(active) == target:
+                return
+        raise AssertionError(f"Tab never reached {target}")
+
+    # The mode radios: the arrow keys go round to "Wie vraagt wat", which shows the asks mode at once;
+    # Enter there keeps it (it does not run a search).
+    tab_to("mode")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("#asks-view:not([hidden])")
+    page.keyboard.press("Enter")
+    assert "mode=asks" in page.url and page.locator("#results").is_hidden()
     page.wait_for_selector("#org option:nth-child(2)", state="attached")
-    page.keyboard.press("Tab")  # skip link
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "org":
-            break
-    assert page.evaluate("document.activeElement.id") == "org"
+    tab_to("org")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
