@@ -428,6 +428,8 @@ document.addEventListener("DOMContentLoaded", () => {
     // Arrow keys change a closed select at once: wait until the choice settles before loading.
     $(select).addEventListener("change", () => {
       clearTimeout(pickTimer);
+      // The shown asks are no longer those chosen: clear them now, and drop any answer on its way.
+      cancelAsks(); clearAsks(); setStatus(t("loadingAsks"));
       pickTimer = setTimeout(() => asksPicked(by, { replace: true }), 300);
     });
     $(select).addEventListener("keydown", (ev) => {
