@@ -453,7 +453,7 @@ async function showDocument(docId, passageId, at) {
     fill($("doc-asks"), doc.kind === "letter" || doc.kind === "attachment"
       ? el("a", { href: urlFor({ mode: "asks", by: "letter", letter: docId }) }, t("letterAsks")) : null);
     $("passage-links").replaceChildren(...doc.passage_ids.map((pid, i) =>
-      el("li", {}, el("a", { href: urlFor({ ...stateFromUrl(), doc: docId, p: pid }), class: "passage-link",
+      el("li", {}, el("a", { href: urlFor({ ...stateFromUrl(), doc: docId, p: pid, at: null }), class: "passage-link",
                              "aria-current": pid === passageId ? "true" : null }, `${t("passage")} ${i + 1}`))));
     // Paragraphs with their offsets, the cited passage wrapped in one highlighted, focusable span.
     const article = $("doc-text");
