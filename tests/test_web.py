@@ -283,3 +283,199 @@ def test_supporting_lists_each_document_once(page) -> None:  # type: ignore[no-u
     }"""
     )
     assert folded == [[["a-p1", ["b"]], ["a-p2", []]], [["c-p1", []]]]
+
+
+# -- "Wie vraagt wat": asks traced into the coalition agreement --------------------------------
+
+STATUS_WORDS_NL = {"Overgenomen", "Besproken, niet toegezegd", "Niet in het akkoord"}
+
+
+def _api(base_url: str, path: str) -> dict:  # type: ignore[type-arg]
+    import httpx
+
+    r = httpx.get(base_url + path, timeout=30)
+    r.raise_for_status()
+    data: dict = r.json()  # type: ignore[type-arg]
+    return data
+
+
+def _first_org(base_url: str) -> str:
+    """The organisation the picker lists first (it sorts names), from the overview the page also reads."""
+    ov = _api(base_url, "/v1/asks/overview")
+    names = [o["organisation"] for o in ov["organisations"] if o["organisation"] != "onbekende afzender"]
+    return sorted(names, key=str.casefold)[0]
+
+
+def test_asks_by_organisation_shows_status_words_and_bar_counts(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.get_by_role("radio", name="Wie vraagt wat").check()
+    page.wait_for_selector("#org option:nth-child(3)", state="attached")
+    assert "mode=asks" in page.url
+    org = page.locator("#org option").nth(2).get_attribute("value")
+    assert org
+    page.get_by_label("Organisatie", exact=True).select_option(org)
+    page.get_by_role("button", name="Toon verzoeken").click()
+    page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    # The API takes at most 200 characters of a sender (a part of the name matches), as the page sends it.
+    api = _api(base_url, "/v1/asks?" + urlencode({"sender": org[:200], "limit": 1}))
+    meters = page.locator("[role=meter]").all()
+    bar = {m.get_attribute("data-status"): int(m.get_attribute("aria-valuenow") or -1) for m in meters}
+    assert bar == api["counts"] and sum(bar.values()) == api["total"]
+    legend = page.locator(".bar-legend").inner_text()
+    assert all(f"{page.evaluate('(k) => I18N.nl.status[k]', k)}: {n}" in legend for k, n in api["counts"].items())
+    assert org in page.locator("#asks-heading").inner_text()
+    cards = page.locator(".ask-card")
+    assert cards.count() == min(api["total"], 50)
+    if api["total"] > 50:  # 50 a page; the rest on request, the bar already counting them all
+        page.locator("#asks-more").click()
+        page.wait_for_function("(n) => document.querySelectorAll('.ask-card').length === n", arg=min(api["total"], 100))
+    first = cards.first
+    assert first.locator(".status-badge").inner_text().lstrip("✓≈✗ ").strip() in STATUS_WORDS_NL
+    assert first.locator(".confidence").inner_text() in CONFIDENCE_WORDS_NL
+    assert first.locator(".ask-text").inner_text().strip()
+    # A traced ask quotes the agreement's sentence, highlighted, with its chapter and a link to it.
+    traced = page.locator(".ask-card:not(.absent)").first
+    assert traced.locator(".agreement-side mark").first.inner_text().strip()
+    assert "Coalitieakkoord" in traced.locator(".citation").first.inner_text()
+    assert "org=" in page.url and "by=org" in page.url
+    page.screenshot(path=str(ARTIFACTS / "asks-org-desktop.png"), full_page=False)
+    # The letter link opens the letter with the ask itself highlighted; back returns to the asks.
+    ask_text = " ".join(first.locator(".ask-text").inner_text().split())
+    first.locator(".ask-source a").click()
+    page.wait_for_selector("#cited")
+    assert " ".join(page.locator("#cited").inner_text().split()) == ask_text
+    page.get_by_role("link", name="← Terug naar de resultaten").click()
+    page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+
+
+def test_asks_by_chapter_lists_organisations(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    ov = _api(base_url, "/v1/asks/overview")
+    per_chapter = {c: sum(o["chapters"][c] for o in ov["organisations"]) for c in ov["chapters"]}
+    chapter = max(per_chapter, key=lambda c: per_chapter[c])
+    orgs = {o["organisation"] for o in ov["organisations"] if o["chapters"][chapter]}
+    page.goto("/?" + urlencode({"mode": "asks", "by": "chapter", "chapter": chapter}))
+    page.wait_for_selector("#asks-results:not([hidden]) .org-group")
+    shown = set(page.locator(".org-group").evaluate_all("els => els.map(e => e.dataset.organisation)"))
+    assert shown == orgs
+    assert chapter in page.locator("#asks-heading").inner_text()
+    assert page.locator("#chapter").input_value() == chapter
+    # An unknown chapter in a shared URL: the API's own message, in the Dutch error line.
+    page.goto("/?" + urlencode({"mode": "asks", "by": "chapter", "chapter": "Bestaat niet"}))
+    page.wait_for_selector("#status.error")
+    status = page.locator("#status")
+    assert status.get_attribute("role") == "alert"
+    assert "Er ging iets mis" in status.inner_text() and "Bestaat niet" in status.inner_text()
+    assert page.locator("#asks-results").is_hidden()
+    # A letter that asks nothing says so in words (shown in the page, no reload).
+    letter = next(
+        d["id"]
+        for d in _api(base_url, "/v1/documents?limit=200")["documents"]
+        if d["kind"] == "letter" and not _api(base_url, f"/v1/documents/{d['id']}/asks")["asks"]
+    )
+    page.evaluate(
+        "(id) => { history.pushState(null, '', '/?mode=asks&by=letter&letter=' + encodeURIComponent(id)); route(); }",
+        letter,
+    )
+    page.wait_for_selector("#asks-results:not([hidden])")
+    assert "Deze brief bevat geen verzoeken die de dienst herkent" in page.locator("#asks-body").inner_text()
+    assert page.locator(".ask-card").count() == 0
+
+
+def test_asks_overview_table_is_accessible(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    if not AXE.exists():
+        pytest.fail("axe-core missing: npm install --prefix tests/web")
+    ov = _api(base_url, "/v1/asks/overview")
+    page.goto("/?mode=asks&by=overview")
+    table = page.locator("#overview-table")
+    table.wait_for()
+    assert "per organisatie" in table.locator("caption").inner_text().lower()
+    assert table.locator("thead th[scope=col]").count() == len(ov["chapters"]) + 3
+    assert table.locator("tbody th[scope=row]").count() == len(ov["organisations"])
+    assert table.locator("tfoot td.total").inner_text() == str(sum(o["total"] for o in ov["organisations"]))
+    # A count opens the asks behind it: that organisation's asks in that chapter, as many as it said.
+    link = table.locator("tbody td a").first
+    n = int(link.inner_text())
+    assert link.get_attribute("aria-label")
+    link.click()
+    page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    assert "chapter=" in page.url and "by=org" in page.url
+    meters = page.locator("[role=meter]").evaluate_all("els => els.map(e => Number(e.getAttribute('aria-valuenow')))")
+    assert sum(meters) == n
+    violations = []
+    for url, wait in (
+        ("/?mode=asks&by=overview", "#overview-table"),
+        ("/?" + urlencode({"mode": "asks", "by": "org", "org": _first_org(base_url)}), ".ask-card"),
+    ):
+        if not page.url.endswith(url):
+            page.goto(url)
+        page.wait_for_selector(wait)
+        page.locator("details").evaluate_all("els => els.forEach(d => d.open = true)")
+        page.add_script_tag(path=str(AXE))
+        res = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+        violations += res["violations"]
+    (ARTIFACTS / "axe-asks.json").write_text(json.dumps(violations, indent=1))
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+
+
+def test_asks_keyboard_only(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    active = "document.activeElement.id || document.activeElement.name"
+
+    def tab_to(target: str) -> None:
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate(active) == target:
+                return
+        raise AssertionError(f"Tab never reached {target}")
+
+    # The mode radios: the arrow keys go round to "Wie vraagt wat", which shows the asks mode at once;
+    # Enter there keeps it (it does not run a search).
+    tab_to("mode")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("#asks-view:not([hidden])")
+    page.keyboard.press("Enter")
+    assert "mode=asks" in page.url and page.locator("#results").is_hidden()
+    page.wait_for_selector("#org option:nth-child(2)", state="attached")
+    tab_to("org")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'asks-heading'")
+    first = _first_org(base_url)
+    assert first in page.locator("#asks-heading").inner_text()
+    # Arrow keys alone also load the next organisation's asks, the old ones cleared first.
+    page.focus("#org")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("(n) => !document.getElementById('asks-heading').innerText.includes(n)", arg=first)
+    page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    second = page.locator("#org").input_value()
+    assert second != first and second in page.locator("#asks-heading").inner_text()
+    # The collapsed other matches open with the keyboard.
+    summary = page.locator(".other-matches summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert summary.evaluate("s => s.parentElement.open")
+
+
+def test_asks_search_and_letter_view_in_english_at_phone_width(browser, base_url) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base_url, is_mobile=True)
+    pg = ctx.new_page()
+    pg.goto("/?" + urlencode({"mode": "asks", "by": "search", "q": "more money for healthcare", "lang": "en"}))
+    pg.wait_for_selector("#asks-results:not([hidden]) .org-group .ask-card")
+    assert pg.locator("label[for=who-q]").inner_text() == "Who asks for …?"
+    words = {"Adopted", "Discussed, not committed", "Not in the agreement"}
+    badges = pg.locator(".status-badge").all_inner_texts()
+    assert badges and all(b.lstrip("✓≈✗ ").strip() in words for b in badges)
+    body = pg.evaluate("document.body.innerText")
+    assert not re.search(r"\b(null|undefined|NaN)\b", body), body[:2000]
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    pg.screenshot(path=str(ARTIFACTS / "asks-search-phone-en.png"))
+    # From a letter in the document view to that letter's own asks.
+    pg.locator(".ask-source a").first.click()
+    pg.wait_for_selector("#cited")
+    pg.get_by_role("link", name="What does this letter ask?").click()
+    pg.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    assert pg.locator("#asks-heading").inner_text().startswith("Asks in:")
+    assert "by=letter" in pg.url
+    ctx.close()

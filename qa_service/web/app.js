@@ -118,7 +118,7 @@ function readForm() {
 }
 
 function writeForm(s) {
-  $("q").value = s.q || "";
+  if (s.mode !== "asks") $("q").value = s.q || "";
   const radio = document.querySelector(`input[name=mode][value="${s.mode || "ask"}"]`);
   if (radio) radio.checked = true;
   $("kind").value = s.kind || ""; $("sender").value = s.sender || ""; $("from").value = s.from || ""; $("to").value = s.to || "";
@@ -128,7 +128,8 @@ function writeForm(s) {
 function stateFromUrl() {
   const p = new URLSearchParams(location.search);
   const s = {};
-  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p"]) if (p.get(k)) s[k] = p.get(k);
+  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p", "at", "by", "org", "chapter", "status", "letter"])
+    if (p.get(k)) s[k] = p.get(k);
   return s;
 }
 
@@ -156,7 +157,7 @@ async function api(path, body) {
   try { data = await res.json(); } catch (_) { /* not JSON */ }
   if (!res.ok) {
     const msg = data && data.error ? data.error.message : `HTTP ${res.status}`;
-    throw new Error(msg);
+    throw Object.assign(new Error(msg), { code: data && data.error ? data.error.code : null, status: res.status });
   }
   return data;
 }
@@ -204,7 +205,8 @@ function marked(text, a, b) {
 }
 
 function docLink(docId, passageId) {
-  const s = readForm();
+  // In the asks mode the URL holds the whole state (the form holds only the search modes').
+  const s = readForm().mode === "asks" ? stateFromUrl() : readForm();
   return urlFor({ ...s, doc: docId, p: passageId });
 }
 
@@ -405,7 +407,7 @@ function renderFactcheck(data) {
 
 async function run(s) {
   if (!s.q) { setStatus(t("empty"), true); $("q").focus(); return; }
-  $("doc-view").hidden = true; $("search-view").hidden = false;
+  setModeView(false);
   setStatus(t("loading"));
   $("submit").disabled = true;
   try {
@@ -436,16 +438,22 @@ async function run(s) {
   }
 }
 
-async function showDocument(docId, passageId) {
-  $("search-view").hidden = true; $("doc-view").hidden = false;
+async function showDocument(docId, passageId, at) {
+  cancelAsks();
+  $("search-view").hidden = true; $("asks-view").hidden = true; $("doc-view").hidden = false;
   setStatus(t("loadingDoc"));
   try {
     const doc = await api(`/v1/documents/${encodeURIComponent(docId)}`);
-    const p = passageId ? await api(`/v1/passages/${encodeURIComponent(passageId)}`) : null;
+    // `at` ("start-end") marks a span of the text itself, such as an ask in its letter.
+    const span = /^(\d+)-(\d+)$/.exec(at || "");
+    const p = span ? { char_start: Number(span[1]), char_end: Number(span[2]) }
+      : passageId ? await api(`/v1/passages/${encodeURIComponent(passageId)}`) : null;
     $("doc-title").textContent = doc.title;
     $("doc-meta").replaceWith(Object.assign(metaList(doc), { id: "doc-meta" }));
+    fill($("doc-asks"), doc.kind === "letter" || doc.kind === "attachment"
+      ? el("a", { href: urlFor({ mode: "asks", by: "letter", letter: docId }) }, t("letterAsks")) : null);
     $("passage-links").replaceChildren(...doc.passage_ids.map((pid, i) =>
-      el("li", {}, el("a", { href: urlFor({ ...stateFromUrl(), doc: docId, p: pid }), class: "passage-link",
+      el("li", {}, el("a", { href: urlFor({ ...stateFromUrl(), doc: docId, p: pid, at: null }), class: "passage-link",
                              "aria-current": pid === passageId ? "true" : null }, `${t("passage")} ${i + 1}`))));
     // Paragraphs with their offsets, the cited passage wrapped in one highlighted, focusable span.
     const article = $("doc-text");
@@ -475,9 +483,10 @@ async function showDocument(docId, passageId) {
 function route() {
   const s = stateFromUrl();
   writeForm(s);
-  if (s.doc) showDocument(s.doc, s.p);
+  if (s.doc) showDocument(s.doc, s.p, s.at);
+  else if (s.mode === "asks") showAsks(s);
   else if (s.q) run(s);
-  else { $("doc-view").hidden = true; $("search-view").hidden = false; $("results").hidden = true; }
+  else { setModeView(false); $("results").hidden = true; }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -485,6 +494,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const s = readForm();
+    // Enter on the asks mode's radio submits this form too: that mode has its own pickers.
+    if (s.mode === "asks") {
+      if (stateFromUrl().mode !== "asks") { history.pushState(null, "", urlFor({ mode: "asks", by: "org" })); route(); }
+      return;
+    }
     history.pushState(null, "", urlFor(s));
     // Bring the outcome into view (on a phone it sits below the form) and give keyboard users a start there.
     run(s).then(() => {
@@ -503,7 +517,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("back").addEventListener("click", (ev) => {
     ev.preventDefault();
-    const s = stateFromUrl(); delete s.doc; delete s.p;
+    const s = stateFromUrl(); delete s.doc; delete s.p; delete s.at;
     history.pushState(null, "", urlFor(s));
     route();
   });
@@ -513,6 +527,17 @@ document.addEventListener("DOMContentLoaded", () => {
     history.replaceState(null, "", urlFor({ ...stateFromUrl() }));
     route();
   });
+  // The asks mode needs no query: choosing it shows it at once; leaving it shows the empty search form.
+  document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", () => {
+    const wasAsks = stateFromUrl().mode === "asks";
+    if (r.value === "asks") {
+      history.pushState(null, "", urlFor({ mode: "asks", by: "org" }));
+      route();
+    } else if (wasAsks) {
+      history.pushState(null, "", urlFor({ mode: r.value }));
+      setModeView(false); $("results").hidden = true; setStatus("");
+    }
+  }));
   window.addEventListener("popstate", route);
   route();
 });
