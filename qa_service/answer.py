@@ -185,6 +185,8 @@ class Answerer:
             return self._who_asks(question, what, book_of_asks, top_k, filters, t0)
         res = self.search.search(question, top_k=top_k, filters=filters)
         book = self.facts()
+        if res.off_topic:
+            return Answer(question, None, [], res.reason, _ms(t0))
         if not res.hits:
             # A lookup that names its letter ("de brief met kenmerk 202500736") needs no passage.
             fact = self._fact(q, [], book, filters) if q.is_lookup else None
@@ -414,9 +416,9 @@ class Answerer:
         f = filters or Filters()
         # Evidence is whatever bears on the claim: the sentences of the best passages, and the
         # best sentences anywhere (a claim is often one sentence's paraphrase).
-        res = self.search.search(claim, top_k=max(top_k, 5), filters=f, min_score=-1.0)
+        res = self.search.search(claim, top_k=max(top_k, 5), filters=f, min_score=-1.0, judge=True)
         qvec = res.query_vector
-        if qvec is None:
+        if qvec is None or res.off_topic:
             return FactCheck(claim, "no_evidence", [], {}, res.reason, _ms(t0))
         _, near, _ = self.search.store.search_sentences(qvec, 50, f)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))
