@@ -134,7 +134,7 @@ class SearchService:
 
         qvec: np.ndarray = self.encode_query(query) if query_vector is None else query_vector
         signals: relevance.Signals | None = None
-        if judge and self.relevance_confidence > 0:
+        if judge and self.relevance_confidence > 0 and not self._named(query, filters):
             signals = self.relevance_signals(query, filters, qvec)
             p = relevance.probability(signals)
             if p < self.relevance_confidence:
@@ -203,6 +203,9 @@ class SearchService:
         if signals is not None:
             debug["relevance"] = relevance.probability(signals)
         return SearchResult(query, mode, hits, took, reason, qvec, debug)
+
+    def _named(self, query: str, filters: Filters) -> bool:
+        return relevance.named_in_documents(self.store, query, Filters(kind=filters.kind, envelope=filters.envelope))
 
     def relevance_signals(
         self, query: str, filters: Filters | None = None, qvec: np.ndarray | None = None

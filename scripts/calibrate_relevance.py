@@ -25,7 +25,8 @@ import numpy as np
 from qa_service.config import Settings
 from qa_service.retrieval import relevance
 from qa_service.retrieval.relevance import Signals
-from qa_service.search import SearchService
+from qa_service.retrieval.types import Filters
+from qa_service.search import SearchService, _scope
 from qa_service.service import open_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,23 +53,26 @@ def covered(item: dict[str, Any]) -> bool:
     return not str(item.get("note", "")).startswith("off-topic") and bool(item.get("evidence"))
 
 
-def table(svc: SearchService, items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def table(svc: SearchService, items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Signals, labels, queries, and whether BM25 evidence alone accepts each (`named_in_documents`)."""
     xs = [svc.relevance_signals(it["query"]).vector() for it in items]
+    named = [svc._named(it["query"], _scope(it["query"], Filters())) for it in items]
     return (
         np.array(xs, dtype=np.float64),
         np.array([covered(it) for it in items], dtype=np.float64),
         [it["query"] for it in items],
+        np.array(named, dtype=bool),
     )
 
 
-def errors(p: np.ndarray, y: np.ndarray, t: float) -> tuple[int, int, int, int]:
+def errors(p: np.ndarray, y: np.ndarray, t: float, named: np.ndarray) -> tuple[int, int, int, int]:
     """(off-topic let through, off-topic count, real refused, real count)."""
-    keep = p >= t
+    keep = (p >= t) | named
     return int((keep & (y == 0)).sum()), int((y == 0).sum()), int((~keep & (y == 1)).sum()), int((y == 1).sum())
 
 
-def line(name: str, p: np.ndarray, y: np.ndarray, t: float) -> str:
-    a, n0, b, n1 = errors(p, y, t)
+def line(name: str, p: np.ndarray, y: np.ndarray, t: float, named: np.ndarray) -> str:
+    a, n0, b, n1 = errors(p, y, t, named)
     return (
         f"{name:<28} off-topic let through {a}/{n0} ({a / max(1, n0):.1%}), "
         f"real refused {b}/{n1} ({b / max(1, n1):.1%})"
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     svc = open_service(Settings())
     fit_items = [it for p in FIT for it in load(p)]
-    x, y, qs = table(svc, fit_items)
+    x, y, qs, nf = table(svc, fit_items)
     names = list(Signals.__dataclass_fields__)
     keep = [i for i, n in enumerate(names) if n not in set(args.drop.split(","))]
     mean_k, w_k, b = fit(x[:, keep], y, args.l2)
@@ -103,24 +107,26 @@ def main(argv: list[str] | None = None) -> int:
     print("  " + ", ".join(f"{n}={v:+.2f}" for n, v in zip(names, w, strict=True)))
     t = args.threshold
     print(f"\nthreshold {t} (model) against the plain cosine floor 0.80 (top passage cosine >= 0.80):")
-    print(line("fit sets (model)", prob(x), y, t))
-    print(line("fit sets (cosine 0.80)", x[:, 0], y, 0.80))
+    none = np.zeros(len(y), dtype=bool)
+    print(line("fit sets (model)", prob(x), y, t, nf))
+    print(line("fit sets (cosine 0.80)", x[:, 0], y, 0.80, none))
     check_items = [it for p in CHECK for it in load(p)]
     extra = [{"query": q, "evidence": [], "note": "off-topic"} for q in OFF_TOPIC + OFF_TOPIC_CLAIMS]
-    xc, yc, qc = table(svc, check_items + extra)
-    print(line("check sets (model)", prob(xc), yc, t))
-    print(line("check sets (cosine 0.80)", xc[:, 0], yc, 0.80))
-    xa, ya = np.vstack([x, xc]), np.concatenate([y, yc])
-    print(line("all sets (model)", prob(xa), ya, t))
-    print(line("all sets (cosine 0.80)", xa[:, 0], ya, 0.80))
+    xc, yc, qc, nc = table(svc, check_items + extra)
+    nonec = np.zeros(len(yc), dtype=bool)
+    print(line("check sets (model)", prob(xc), yc, t, nc))
+    print(line("check sets (cosine 0.80)", xc[:, 0], yc, 0.80, nonec))
+    xa, ya, na = np.vstack([x, xc]), np.concatenate([y, yc]), np.concatenate([nf, nc])
+    print(line("all sets (model)", prob(xa), ya, t, na))
+    print(line("all sets (cosine 0.80)", xa[:, 0], ya, 0.80, np.concatenate([none, nonec])))
     print("\nthreshold sweep on the check sets:")
-    for tt in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-        print(line(f"  t={tt:.1f}", prob(xc), yc, tt))
+    for tt in (0.2, 0.3, 0.35, 0.4, 0.5, 0.6):
+        print(line(f"  t={tt:.2f}", prob(xc), yc, tt, nc))
     if args.verbose:
-        for name, xx, yy, qq in (("fit", x, y, qs), ("check", xc, yc, qc)):
+        for name, xx, yy, qq, nn in (("fit", x, y, qs, nf), ("check", xc, yc, qc, nc)):
             pp = prob(xx)
-            for q, pi, yi in zip(qq, pp, yy, strict=True):
-                if (pi >= t) != bool(yi):
+            for q, pi, yi, ni in zip(qq, pp, yy, nn, strict=True):
+                if (pi >= t or ni) != bool(yi):
                     print(f"{name} {'LET THROUGH' if yi == 0 else 'REFUSED'} p={pi:.2f} {q}")
     if args.write:
         path = ROOT / "qa_service" / "retrieval" / "relevance.py"

@@ -26,6 +26,10 @@ from qa_service.store.keyword import analyze, looks_english
 
 SPREAD_K = 50  # the query's own similarity spread: its top 50 passages (sentences)
 SHARED_K = 5  # passages whose terms count as shared with the query
+# A query whose every term stands in at most this many passages, all of them together in one, is
+# about something the documents name: a rare name ("Nij Begun", "Groningenwet") that no cosine
+# recognises (a bare name is far from every passage in meaning), and keyword mode's case.
+RARE_PASSAGES = 50
 
 
 @dataclass
@@ -78,6 +82,20 @@ def signals(store: Store, qvec: np.ndarray, query: str, filters: Filters) -> Sig
         english=float(looks_english(query)),
         terms=math.log1p(len(set(terms))),
     )
+
+
+def named_in_documents(store: Store, query: str, filters: Filters) -> bool:
+    """BM25 evidence that overrides the model: every stemmed term of the query is rare in the
+    documents, and one passage holds them all (see RARE_PASSAGES)."""
+    terms = set(analyze(query))
+    if not terms:
+        return False
+    kw = store.keyword(sorted(terms), RARE_PASSAGES + 1, filters)
+    if kw.coverage < 1.0 or not 0 < len(kw.top) <= RARE_PASSAGES:
+        return False
+    best = max(kw.top, key=lambda r: kw.top[r])
+    ((p, _),) = store.passages([best])
+    return terms <= set(analyze(p.text))
 
 
 def probability(s: Signals) -> float:
