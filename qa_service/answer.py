@@ -182,6 +182,9 @@ class Answerer:
         what = who_asks(question)
         book_of_asks = self.asks() if what is not None and self.asks is not None else None
         if what is not None and book_of_asks is not None:
+            _, off_topic = self.search.judge(question, filters)
+            if off_topic is not None:  # "Wie vraagt om pannenkoeken?": no ask is about it either
+                return Answer(question, None, [], off_topic, _ms(t0))
             return self._who_asks(question, what, book_of_asks, top_k, filters, t0)
         res = self.search.search(question, top_k=top_k, filters=filters)
         book = self.facts()

@@ -133,16 +133,11 @@ class SearchService:
             return SearchResult(query, mode, [], _ms(t0), reason="no passages match the filters")
 
         qvec: np.ndarray = self.encode_query(query) if query_vector is None else query_vector
-        signals: relevance.Signals | None = None
-        if judge and self.relevance_confidence > 0 and not self._named(query, filters):
-            signals = self.relevance_signals(query, filters, qvec)
-            p = relevance.probability(signals)
-            if p < self.relevance_confidence:
-                why = (
-                    "the documents do not cover this question: no passage is about it "
-                    f"(relevance {p:.2f} < {self.relevance_confidence:.2f})"
-                )
-                return SearchResult(query, mode, [], _ms(t0), why, qvec, {"relevance": p}, off_topic=True)
+        p: float | None = None
+        if judge:
+            p, why = self.judge(query, filters, qvec)
+            if why is not None:
+                return SearchResult(query, mode, [], _ms(t0), why, qvec, {"relevance": p or 0.0}, off_topic=True)
         english = looks_english(query)
         n_cand = max(self.candidates, top_k * 4)
         kw: KeywordHits | None = None
@@ -200,9 +195,27 @@ class SearchService:
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
         debug = {"keyword_weight": w_kw}
-        if signals is not None:
-            debug["relevance"] = relevance.probability(signals)
+        if p is not None:
+            debug["relevance"] = p
         return SearchResult(query, mode, hits, took, reason, qvec, debug)
+
+    def judge(
+        self, query: str, filters: Filters | None = None, qvec: np.ndarray | None = None
+    ) -> tuple[float | None, str | None]:
+        """(probability that the documents cover `query`, the reason when they do not).
+
+        The probability is None when the judgement is off or BM25 evidence alone accepts the query.
+        """
+        f = _scope(query, filters or Filters())
+        if self.relevance_confidence <= 0 or self._named(query, f):
+            return None, None
+        p = relevance.probability(self.relevance_signals(query, f, qvec))
+        if p >= self.relevance_confidence:
+            return p, None
+        return p, (
+            "the documents do not cover this question: no passage is about it "
+            f"(relevance {p:.2f} < {self.relevance_confidence:.2f})"
+        )
 
     def _named(self, query: str, filters: Filters) -> bool:
         return relevance.named_in_documents(self.store, query, Filters(kind=filters.kind, envelope=filters.envelope))

@@ -120,3 +120,12 @@ def test_quality_floor_on_sets_it_was_not_fitted_on(real_service: Any) -> None:
 
     through = [q for q in OTHER_OFF_TOPIC if real_service.search(q).hits]
     assert len(through) <= len(OTHER_OFF_TOPIC) // 4, through
+
+
+def test_who_asks_an_off_topic_thing_gets_no_organisation(real_service: Any) -> None:
+    from qa_service.service import answerer_for
+
+    ans = answerer_for(real_service, make_settings(Path("unused"), "e5"))
+    a = ans.ask("Wie vraagt om pannenkoeken?")
+    assert a.answer is None and a.candidates == [] and "do not cover" in (a.reason or "")
+    assert ans.ask("Wie vraagt om meer geld voor de zorg?").answer is not None
