@@ -37,12 +37,12 @@ def client(real_index: Path) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("query", OFF_TOPIC)
-def test_off_topic_gets_nothing_from_search_ask_and_factcheck(real_service: Any, query: str) -> None:
+def test_off_topic_gets_nothing_from_search_ask_and_factcheck(real_service: Any, real_index: Path, query: str) -> None:
     res = real_service.search(query, top_k=5)
     assert res.hits == [] and res.off_topic and "do not cover" in (res.reason or "")
     from qa_service.service import answerer_for
 
-    ans = answerer_for(real_service, make_settings(Path("unused"), "e5"))
+    ans = answerer_for(real_service, make_settings(real_index, "e5"))
     a = ans.ask(query)
     assert a.answer is None and a.candidates == [] and a.supporting == [] and "do not cover" in (a.reason or "")
     f = ans.factcheck(query)
@@ -76,7 +76,7 @@ def test_cli_search_says_the_documents_do_not_cover_it(real_index: Path) -> None
     assert body["results"] == [] and "do not cover" in body["reason"]
 
 
-def test_mcp_search_and_ask_refuse_off_topic(real_service: Any) -> None:
+def test_mcp_search_and_ask_refuse_off_topic(real_service: Any, real_index: Path) -> None:
     import asyncio
 
     from mcp import Client
@@ -84,7 +84,7 @@ def test_mcp_search_and_ask_refuse_off_topic(real_service: Any) -> None:
     from qa_service.mcp_server import build_mcp
     from qa_service.service import answerer_for
 
-    ans = answerer_for(real_service, make_settings(Path("unused"), "e5"))
+    ans = answerer_for(real_service, make_settings(real_index, "e5"))
     server = build_mcp(lambda: ans)
 
     async def run(tool: str, args: dict[str, Any]) -> Any:
@@ -122,10 +122,10 @@ def test_quality_floor_on_sets_it_was_not_fitted_on(real_service: Any) -> None:
     assert len(through) <= len(OTHER_OFF_TOPIC) // 4, through
 
 
-def test_who_asks_an_off_topic_thing_gets_no_organisation(real_service: Any) -> None:
+def test_who_asks_an_off_topic_thing_gets_no_organisation(real_service: Any, real_index: Path) -> None:
     from qa_service.service import answerer_for
 
-    ans = answerer_for(real_service, make_settings(Path("unused"), "e5"))
+    ans = answerer_for(real_service, make_settings(real_index, "e5"))
     a = ans.ask("Wie vraagt om pannenkoeken?")
     assert a.answer is None and a.candidates == [] and "do not cover" in (a.reason or "")
     assert ans.ask("Wie vraagt om meer geld voor de zorg?").answer is not None
