@@ -187,9 +187,14 @@ class Answerer:
         what = who_asks(question)
         book_of_asks = self.asks() if what is not None and self.asks is not None else None
         if what is not None and book_of_asks is not None:
+            _, off_topic = self.search.judge(question, filters)
+            if off_topic is not None:  # "Wie vraagt om pannenkoeken?": no ask is about it either
+                return Answer(question, None, [], off_topic, _ms(t0))
             return self._who_asks(question, what, book_of_asks, top_k, filters, t0)
         res = self.search.search(question, top_k=top_k, filters=filters)
         book = self.facts()
+        if res.off_topic:
+            return Answer(question, None, [], res.reason, _ms(t0))
         if not res.hits:
             # A lookup that names its letter ("de brief met kenmerk 202500736") needs no passage.
             fact = self._fact(q, [], book, filters) if q.is_lookup else None
@@ -285,7 +290,7 @@ class Answerer:
         # Every organisation whose ask is about as close as the best one asks it too.
         bar = max(WHO_MIN_SIMILARITY, (sentences[0].similarity or 0.0) - WHO_BAND)
         close = [s for s in sentences if (s.similarity or 0.0) >= bar]
-        names = [organisations_of(s.document)[0] for s in close]
+        names = [(organisations_of(s.document) or ["onbekende afzender"])[0] for s in close]
         lead = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
         others = organisations_of(close[0].document)[1:JOINT_NAMES]
         if others:  # a joint letter asks for all who signed it
@@ -422,9 +427,9 @@ class Answerer:
         f = filters or Filters()
         # Evidence is whatever bears on the claim: the sentences of the best passages, and the
         # best sentences anywhere (a claim is often one sentence's paraphrase).
-        res = self.search.search(claim, top_k=max(top_k, 5), filters=f, min_score=-1.0)
+        res = self.search.search(claim, top_k=max(top_k, 5), filters=f, min_score=-1.0, judge=True)
         qvec = res.query_vector
-        if qvec is None:
+        if qvec is None or res.off_topic:
             return FactCheck(claim, "no_evidence", [], {}, res.reason, _ms(t0))
         _, near, _ = self.search.store.search_sentences(qvec, 50, f)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Sentence cosine an answer or evidence sentence must reach (calibrated for E5)",
     )
+    relevance_confidence: float = Field(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        description="Probability that the documents cover a query below which every face answers nothing, with a "
+        "reason saying so (calibrated for E5 on on- and off-topic questions; 0 = off, the cosine floor alone decides)",
+    )
     answer_confidence: float = Field(
         0.6,
         ge=0.0,

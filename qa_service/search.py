@@ -27,7 +27,7 @@ from qa_service.corpus import Document
 from qa_service.encoders import Encoder
 from qa_service.errors import InvalidQuery, NotFound
 from qa_service.questions import classify
-from qa_service.retrieval import legs, ranking
+from qa_service.retrieval import legs, ranking, relevance
 from qa_service.retrieval.highlight import highlight
 from qa_service.retrieval.store import KeywordHits, Store
 from qa_service.retrieval.terms import REFERENCE_NUMBER, has_words, words
@@ -58,8 +58,12 @@ class SearchService:
         query_cache_size: int = 1024,
         language_bias: float = 0.01,
         duplicate_overlap: float = 0.6,
+        relevance_confidence: float = 0.0,
     ) -> None:
         self.store = store
+        # Below this probability that the documents cover a query (`retrieval.relevance`), search
+        # answers nothing; 0 = off, the plain cosine floor alone decides (an uncalibrated encoder).
+        self.relevance_confidence = relevance_confidence
         self.duplicate_overlap = duplicate_overlap
         self.language_bias = language_bias
         self.max_per_document = max_per_document
@@ -97,9 +101,17 @@ class SearchService:
         filters: Filters | None = None,
         min_score: float | None = None,
         query_vector: np.ndarray | None = None,
+        judge: bool | None = None,
     ) -> SearchResult:
+        """The best passages for `query`.
+
+        `judge`: whether the relevance judgement may refuse the query as one the documents do not
+        cover (default: when `min_score` is not given; a caller's own cosine floor replaces it).
+        """
+        if judge is None:
+            judge = min_score is None
         with self.store.snapshot():  # every leg and lookup sees one state of the corpus
-            return self._search(query, top_k, mode, filters, min_score, query_vector)
+            return self._search(query, top_k, mode, filters, min_score, query_vector, judge)
 
     def _search(
         self,
@@ -109,20 +121,23 @@ class SearchService:
         filters: Filters | None,
         min_score: float | None,
         query_vector: np.ndarray | None,
+        judge: bool,
     ) -> SearchResult:
         t0 = time.perf_counter()
         query = query.strip()
         if not has_words(query):
             raise InvalidQuery("query is empty: it has no words")
-        filters = filters or Filters()
-        # Lookups and registration numbers are about a letter's head or signature.
-        if not filters.envelope and (classify(query).is_lookup or REFERENCE_NUMBER.search(query)):
-            filters = dataclasses.replace(filters, envelope=True)
+        filters = _scope(query, filters or Filters())
         threshold = self.min_dense_score if min_score is None else min_score
         if not self.store.has_passages(filters):
             return SearchResult(query, mode, [], _ms(t0), reason=self._filters_reason(filters))
 
         qvec: np.ndarray = self.encode_query(query) if query_vector is None else query_vector
+        p: float | None = None
+        if judge:
+            p, why = self.judge(query, filters, qvec)
+            if why is not None:
+                return SearchResult(query, mode, [], _ms(t0), why, qvec, {"relevance": p or 0.0}, off_topic=True)
         english = looks_english(query)
         n_cand = max(self.candidates, top_k * 4)
         kw: KeywordHits | None = None
@@ -179,7 +194,41 @@ class SearchService:
             reason = ranking.empty_reason(mode, len(fused), best_dense, threshold)
         took = _ms(t0)
         logger.debug("search mode=%s top_k=%d hits=%d took=%.1fms query=%r", mode, top_k, len(hits), took, query)
-        return SearchResult(query, mode, hits, took, reason, qvec, {"keyword_weight": w_kw})
+        debug = {"keyword_weight": w_kw}
+        if p is not None:
+            debug["relevance"] = p
+        return SearchResult(query, mode, hits, took, reason, qvec, debug)
+
+    def judge(
+        self, query: str, filters: Filters | None = None, qvec: np.ndarray | None = None
+    ) -> tuple[float | None, str | None]:
+        """(probability that the documents cover `query`, the reason when they do not).
+
+        The probability is None when the judgement is off or BM25 evidence alone accepts the query.
+        """
+        f = _scope(query, filters or Filters())
+        if self.relevance_confidence <= 0 or self._named(query, f):
+            return None, None
+        p = relevance.probability(self.relevance_signals(query, f, qvec))
+        if p >= self.relevance_confidence:
+            return p, None
+        return p, (
+            "the documents do not cover this question: no passage is about it "
+            f"(relevance {p:.2f} < {self.relevance_confidence:.2f})"
+        )
+
+    def _named(self, query: str, filters: Filters) -> bool:
+        return relevance.named_in_documents(self.store, query, Filters(kind=filters.kind, envelope=filters.envelope))
+
+    def relevance_signals(
+        self, query: str, filters: Filters | None = None, qvec: np.ndarray | None = None
+    ) -> relevance.Signals:
+        """What the relevance judgement sees of a query (scripts/calibrate_relevance.py fits on it)."""
+        f = _scope(query, filters or Filters())
+        # Judged over the kinds searched, not the other filters: whether the documents cover a
+        # question does not change with the sender or date one narrows the search to.
+        vec = self.encode_query(query) if qvec is None else qvec
+        return relevance.signals(self.store, vec, query, Filters(kind=f.kind, envelope=f.envelope))
 
     def _filters_reason(self, filters: Filters) -> str:
         """Why the filters leave no passage: name the sender filter when it alone matches nothing."""
@@ -292,6 +341,13 @@ class SearchService:
         if found is None:
             raise NotFound(f"no passage with id {passage_id!r}")
         return found
+
+
+def _scope(query: str, filters: Filters) -> Filters:
+    """Lookups and registration numbers are about a letter's head or signature."""
+    if not filters.envelope and (classify(query).is_lookup or REFERENCE_NUMBER.search(query)):
+        return dataclasses.replace(filters, envelope=True)
+    return filters
 
 
 def _ms(t0: float) -> float:

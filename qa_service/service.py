@@ -15,6 +15,7 @@ from qa_service.answer import Answerer
 from qa_service.asks.book import AskShelf
 from qa_service.config import Settings
 from qa_service.encoders import EmbeddingCache, Encoder, make_encoder
+from qa_service.retrieval import relevance
 from qa_service.retrieval.store import Store
 from qa_service.search import SearchService
 from qa_service.store.backend import backend_for
@@ -48,6 +49,8 @@ def service_for(store: Store, encoder: Encoder, settings: Settings) -> SearchSer
         sender_bonus=settings.sender_bonus,
         max_per_document=settings.max_per_document,
         language_bias=settings.language_bias,
+        # The relevance model's weights hold for the encoder they were fitted on.
+        relevance_confidence=settings.relevance_confidence if encoder.name.startswith(relevance.ENCODER) else 0.0,
     )
 
 

@@ -98,6 +98,8 @@ class SearchResult:
     reason: str | None = None
     query_vector: np.ndarray | None = None
     debug: dict[str, float] = field(default_factory=dict)
+    # Refused by the relevance judgement: the documents do not cover the query (`reason` says so).
+    off_topic: bool = False
 
 
 @dataclass
