@@ -479,3 +479,20 @@ def test_asks_search_and_letter_view_in_english_at_phone_width(browser, base_url
     assert pg.locator("#asks-heading").inner_text().startswith("Asks in:")
     assert "by=letter" in pg.url
     ctx.close()
+
+
+# -- Honest at the edges: errors in the reader's language ----------------------------------------
+
+
+def test_reversed_date_range_is_named_in_dutch_and_english(page) -> None:  # type: ignore[no-untyped-def]
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/v1/" in r.url else None)
+    page.goto("/?" + urlencode({"q": "stikstof", "mode": "search", "from": "2025-12-12", "to": "2025-12-01"}))
+    page.wait_for_selector("#status.error")
+    text = page.locator("#status").inner_text()
+    assert "De begindatum (12 december 2025) ligt na de einddatum (1 december 2025)" in text, text
+    assert "schema" not in text and not sent, sent
+    page.goto("/?" + urlencode({"q": "nitrogen", "mode": "ask", "from": "2025-12-12", "to": "2025-12-01", "lang": "en"}))
+    page.wait_for_selector("#status.error")
+    text = page.locator("#status").inner_text()
+    assert "The start date (12 December 2025) is after the end date (1 December 2025)" in text, text

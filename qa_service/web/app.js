@@ -39,6 +39,9 @@ const I18N = {
     statusAnswer: (c) => `Antwoord gevonden, ${c}.`, statusCandidates: (n) => `Geen zeker antwoord; ${n} mogelijke passages.`,
     searchTitle: "Zoekresultaten", factTitle: "Bewering checken",
     moreFromDoc: "Ook in dit document:",
+    months: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december"],
+    dateOrder: (a, b) => `De begindatum (${a}) ligt na de einddatum (${b}). Kies een begindatum op of voor de einddatum.`,
   },
   en: {
     title: "Search the formation documents",
@@ -76,6 +79,9 @@ const I18N = {
     statusAnswer: (c) => `Answer found, ${c}.`, statusCandidates: (n) => `No certain answer; ${n} possible passages.`,
     searchTitle: "Search results", factTitle: "Check a claim",
     moreFromDoc: "Also in this document:",
+    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"],
+    dateOrder: (a, b) => `The start date (${a}) is after the end date (${b}). Choose a start date on or before the end date.`,
   },
 };
 
@@ -405,7 +411,21 @@ function renderFactcheck(data) {
   return { heading: t("factTitle"), status: sentence };
 }
 
+// "2025-12-12" in words ("12 december 2025"); the date inputs always give ISO dates.
+function dateWords(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  return m ? `${Number(m[3])} ${t("months")[Number(m[2]) - 1]} ${m[1]}` : iso;
+}
+
+// What is wrong with the form, in the reader's words, before anything is sent; null when nothing is.
+function formProblem(s) {
+  if (s.from && s.to && s.from > s.to) return t("dateOrder")(dateWords(s.from), dateWords(s.to));
+  return null;
+}
+
 async function run(s) {
+  const problem = formProblem(s);
+  if (problem) { $("results").hidden = true; setStatus(problem, true); $("from").focus(); return; }
   if (!s.q) { setStatus(t("empty"), true); $("q").focus(); return; }
   setModeView(false);
   setStatus(t("loading"));
