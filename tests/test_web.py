@@ -496,3 +496,30 @@ def test_reversed_date_range_is_named_in_dutch_and_english(page) -> None:  # typ
     page.wait_for_selector("#status.error")
     text = page.locator("#status").inner_text()
     assert "The start date (12 December 2025) is after the end date (1 December 2025)" in text, text
+
+
+def test_errors_speak_the_readers_language_with_the_apis_reason(page) -> None:  # type: ignore[no-untyped-def]
+    # A link with a query over the limit: the reason in Dutch, the API's own message kept as detail.
+    page.goto("/?q=" + "x" * 3000 + "&mode=search")
+    page.wait_for_selector("#status.error")
+    text = page.locator("#status").inner_text()
+    assert "Er ging iets mis" in text and "te lang" in text and "2.000 tekens" in text, text
+    page.goto("/?q=" + "x" * 3000 + "&mode=ask&lang=en")
+    page.wait_for_selector("#status.error")
+    text = page.locator("#status").inner_text()
+    assert "Something went wrong" in text and "too long" in text and "2,000 characters" in text, text
+    # A 422 names the field the API's details point at, not "does not match the schema".
+    page.goto("/")
+    reasons = page.evaluate(
+        """() => [
+        errorReason({ code: "validation_error", status: 422, message: "request does not match the schema",
+                      details: [{ loc: ["body", "filters"], msg: "Value error, date_from is after date_to" }] },
+                    { from: "2025-12-12", to: "2025-12-01" }),
+        errorReason({ code: "validation_error", status: 422, message: "request does not match the schema",
+                      details: [{ loc: ["body", "filters", "date_to"], msg: "Value error, date must be YYYY-MM-DD" }] }),
+        errorReason({ code: "unavailable", status: 503, message: "index is not ready" }),
+        errorReason(new TypeError("Failed to fetch")),
+    ]"""
+    )
+    assert "De begindatum (12 december 2025) ligt na de einddatum (1 december 2025)" in reasons[0]
+    assert "datum" in reasons[1] and "tijdelijk niet beschikbaar" in reasons[2] and "Geen verbinding" in reasons[3]

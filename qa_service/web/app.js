@@ -41,6 +41,19 @@ const I18N = {
     moreFromDoc: "Ook in dit document:",
     months: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
              "november", "december"],
+    apiSays: "melding van de dienst",
+    errors: {
+      tooLong: (n) => `Uw tekst is te lang: de grens is ${n} tekens. Kort hem in.`,
+      noWords: "Uw tekst bevat geen woorden om mee te zoeken.",
+      badDate: "Een datum is ongeldig; gebruik de datumkiezer (dag, maand, jaar).",
+      badField: "Een van de velden is ongeldig ingevuld.",
+      badRequest: "De dienst kon dit verzoek niet verwerken.",
+      notFound: "Dit document of deze passage bestaat niet (meer).",
+      unavailable: "De dienst is tijdelijk niet beschikbaar. Probeer het zo opnieuw.",
+      tooMany: "Te veel verzoeken achter elkaar. Wacht even en probeer het opnieuw.",
+      network: "Geen verbinding met de dienst. Controleer de verbinding en probeer het opnieuw.",
+      internal: "Er is een fout in de dienst opgetreden; die is vastgelegd.",
+    },
     dateOrder: (a, b) => `De begindatum (${a}) ligt na de einddatum (${b}). Kies een begindatum op of voor de einddatum.`,
   },
   en: {
@@ -81,6 +94,19 @@ const I18N = {
     moreFromDoc: "Also in this document:",
     months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December"],
+    apiSays: "message from the service",
+    errors: {
+      tooLong: (n) => `Your text is too long: the limit is ${n} characters. Please shorten it.`,
+      noWords: "Your text has no words to search with.",
+      badDate: "A date is not valid; use the date picker (day, month, year).",
+      badField: "One of the fields is not filled in correctly.",
+      badRequest: "The service could not process this request.",
+      notFound: "This document or passage does not exist (any more).",
+      unavailable: "The service is temporarily unavailable. Please try again shortly.",
+      tooMany: "Too many requests in a row. Please wait a moment and try again.",
+      network: "No connection to the service. Check the connection and try again.",
+      internal: "An error occurred in the service; it has been logged.",
+    },
     dateOrder: (a, b) => `The start date (${a}) is after the end date (${b}). Choose a start date on or before the end date.`,
   },
 };
@@ -163,9 +189,41 @@ async function api(path, body) {
   try { data = await res.json(); } catch (_) { /* not JSON */ }
   if (!res.ok) {
     const msg = data && data.error ? data.error.message : `HTTP ${res.status}`;
-    throw Object.assign(new Error(msg), { code: data && data.error ? data.error.code : null, status: res.status });
+    throw Object.assign(new Error(msg), {
+      code: data && data.error ? data.error.code : null, status: res.status,
+      details: data && data.error ? data.error.details : null,
+    });
   }
   return data;
+}
+
+// The reader's words for an error of the API (its code, and for a 422 the fields its details name);
+// the API's own message stays as the detail, for whoever reports the problem.
+function errorReason(err, s = {}) {
+  const E = t("errors");
+  const msg = err.message || "";
+  const details = Array.isArray(err.details) ? err.details : [];
+  const longer = /longer than (\d+)/.exec(msg);
+  if (longer) return E.tooLong(Number(longer[1]).toLocaleString(lang === "en" ? "en-GB" : "nl-NL"));
+  if (/no words|is empty/.test(msg)) return E.noWords;
+  if (err.code === "validation_error" && details.length) {
+    if (details.some((d) => /date_from is after date_to/.test(d.msg || "")))
+      return t("dateOrder")(dateWords(s.from), dateWords(s.to));
+    if (details.some((d) => (d.loc || []).some((l) => /^date_/.test(l)))) return E.badDate;
+    if (details.some((d) => d.type === "string_too_long")) return E.badField;
+    return E.badField;
+  }
+  if (err.code === "not_found" || err.status === 404) return E.notFound;
+  if (err.status === 429) return E.tooMany;
+  if (err.status === 503) return E.unavailable;
+  if (err.status >= 500) return E.internal;
+  if (!err.status) return E.network;
+  return E.badRequest;
+}
+
+function errorText(err, s) {
+  const detail = err.message ? ` (${t("apiSays")}: ${err.message})` : "";
+  return `${t("error")}: ${errorReason(err, s)}${detail}`;
 }
 
 function strength(score) {
@@ -452,7 +510,7 @@ async function run(s) {
     $("status").classList.add("visually-hidden");
   } catch (err) {
     $("results").hidden = true;
-    setStatus(`${t("error")}: ${err.message}`, true);
+    setStatus(errorText(err, s), true);
   } finally {
     $("submit").disabled = false;
   }
@@ -496,7 +554,7 @@ async function showDocument(docId, passageId, at) {
     if (cited) { cited.scrollIntoView({ block: "center" }); cited.focus({ preventScroll: true }); }
     else $("doc-title").focus();
   } catch (err) {
-    setStatus(`${t("error")}: ${err.message}`, true);
+    setStatus(errorText(err), true);
   }
 }
 

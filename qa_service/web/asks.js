@@ -164,7 +164,7 @@ function showAsksResults(heading, status) {
 function asksError(err) {
   clearAsks();
   const hint = err.code === "unknown_filter" ? ` ${t("unknownFilter")}` : "";
-  setStatus(`${t("error")}: ${err.message}.${hint}`.replace("..", "."), true);
+  setStatus(`${errorText(err)}${hint}`, true);
 }
 
 function statusBadge(status) {
