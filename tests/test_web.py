@@ -179,7 +179,7 @@ def test_error_state_is_announced(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/?q=" + "x" * 2500 + "&mode=search")
     page.wait_for_selector("#status.error")
     assert page.locator("#status").get_attribute("role") == "alert"
-    assert "Er ging iets mis" in page.locator("#status").inner_text()
+    assert "te lang" in page.locator("#status").inner_text()
 
 
 def test_accessibility_axe(page) -> None:  # type: ignore[no-untyped-def]
@@ -499,15 +499,15 @@ def test_reversed_date_range_is_named_in_dutch_and_english(page) -> None:  # typ
 
 
 def test_errors_speak_the_readers_language_with_the_apis_reason(page) -> None:  # type: ignore[no-untyped-def]
-    # A link with a query over the limit: the reason in Dutch, the API's own message kept as detail.
+    # A link with a query over the limit: the reason in Dutch (English on the English page).
     page.goto("/?q=" + "x" * 3000 + "&mode=search")
     page.wait_for_selector("#status.error")
     text = page.locator("#status").inner_text()
-    assert "Er ging iets mis" in text and "te lang" in text and "2.000 tekens" in text, text
+    assert "te lang" in text and "2.000 tekens" in text, text
     page.goto("/?q=" + "x" * 3000 + "&mode=ask&lang=en")
     page.wait_for_selector("#status.error")
     text = page.locator("#status").inner_text()
-    assert "Something went wrong" in text and "too long" in text and "2,000 characters" in text, text
+    assert "too long" in text and "2,000 characters" in text, text
     # A 422 names the field the API's details point at, not "does not match the schema".
     page.goto("/")
     reasons = page.evaluate(
@@ -519,7 +519,25 @@ def test_errors_speak_the_readers_language_with_the_apis_reason(page) -> None:  
                       details: [{ loc: ["body", "filters", "date_to"], msg: "Value error, date must be YYYY-MM-DD" }] }),
         errorReason({ code: "unavailable", status: 503, message: "index is not ready" }),
         errorReason(new TypeError("Failed to fetch")),
+        errorText({ code: "invalid_query", status: 400, message: "text is longer than 2000 characters" }),
     ]"""
     )
     assert "De begindatum (12 december 2025) ligt na de einddatum (1 december 2025)" in reasons[0]
     assert "datum" in reasons[1] and "tijdelijk niet beschikbaar" in reasons[2] and "Geen verbinding" in reasons[3]
+    assert reasons[4].startswith("Er ging iets mis: Uw tekst is te lang: de grens is 2.000 tekens")
+    assert "text is longer than 2000 characters" in reasons[4]
+
+
+def test_a_typed_query_over_the_limit_is_refused_aloud_never_cut(page) -> None:  # type: ignore[no-untyped-def]
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/v1/" in r.url else None)
+    page.goto("/")
+    long = "stikstof " * 250  # 2,250 characters
+    page.fill("#q", long)
+    assert len(page.input_value("#q")) == len(long)  # nothing cut by the input
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_selector("#status.error")
+    text = page.locator("#status").inner_text()
+    assert "te lang" in text and "2.249 tekens" in text and "2.000 tekens" in text, text
+    assert not sent and page.evaluate("document.activeElement.id") == "q"
+    assert len(page.input_value("#q")) == len(long)

@@ -42,6 +42,7 @@ const I18N = {
     months: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
              "november", "december"],
     apiSays: "melding van de dienst",
+    tooLongTyped: (n, max) => `Uw tekst is te lang: ${n} tekens, de grens is ${max} tekens. Kort hem in; er is niets ingekort of verstuurd.`,
     errors: {
       tooLong: (n) => `Uw tekst is te lang: de grens is ${n} tekens. Kort hem in.`,
       noWords: "Uw tekst bevat geen woorden om mee te zoeken.",
@@ -95,6 +96,7 @@ const I18N = {
     months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December"],
     apiSays: "message from the service",
+    tooLongTyped: (n, max) => `Your text is too long: ${n} characters, the limit is ${max} characters. Please shorten it; nothing was cut or sent.`,
     errors: {
       tooLong: (n) => `Your text is too long: the limit is ${n} characters. Please shorten it.`,
       noWords: "Your text has no words to search with.",
@@ -204,7 +206,7 @@ function errorReason(err, s = {}) {
   const msg = err.message || "";
   const details = Array.isArray(err.details) ? err.details : [];
   const longer = /longer than (\d+)/.exec(msg);
-  if (longer) return E.tooLong(Number(longer[1]).toLocaleString(lang === "en" ? "en-GB" : "nl-NL"));
+  if (longer) return E.tooLong(number(Number(longer[1])));
   if (/no words|is empty/.test(msg)) return E.noWords;
   if (err.code === "validation_error" && details.length) {
     if (details.some((d) => /date_from is after date_to/.test(d.msg || "")))
@@ -476,14 +478,28 @@ function dateWords(iso) {
 }
 
 // What is wrong with the form, in the reader's words, before anything is sent; null when nothing is.
+// The API's limit (max_query_chars); the input has no maxlength, which would cut a pasted text silently.
+const MAX_QUERY_CHARS = 2000;
+const number = (n) => n.toLocaleString(lang === "en" ? "en-GB" : "nl-NL");
+
+function tooLong(text) {
+  return text && text.length > MAX_QUERY_CHARS ? t("tooLongTyped")(number(text.length), number(MAX_QUERY_CHARS)) : null;
+}
+
 function formProblem(s) {
+  const long = tooLong(s.q);
+  if (long) return long;
   if (s.from && s.to && s.from > s.to) return t("dateOrder")(dateWords(s.from), dateWords(s.to));
   return null;
 }
 
 async function run(s) {
   const problem = formProblem(s);
-  if (problem) { $("results").hidden = true; setStatus(problem, true); $("from").focus(); return; }
+  if (problem) {
+    $("results").hidden = true; setStatus(problem, true);
+    (s.q && s.q.length > MAX_QUERY_CHARS ? $("q") : $("from")).focus();
+    return;
+  }
   if (!s.q) { setStatus(t("empty"), true); $("q").focus(); return; }
   setModeView(false);
   setStatus(t("loading"));

@@ -418,7 +418,11 @@ function asksPicked(by, opts) {
   const s = { mode: "asks", by };
   if (by === "org") { s.org = $("org").value; if (!s.org) { setStatus(t("pickOrg"), true); return; } }
   if (by === "chapter") { s.chapter = $("chapter").value; if (!s.chapter) { setStatus(t("pickChapter"), true); return; } }
-  if (by === "search") { s.q = $("who-q").value.trim(); if (!s.q) { setStatus(t("emptyWho"), true); $("who-q").focus(); return; } }
+  if (by === "search") {
+    s.q = $("who-q").value.trim();
+    const problem = s.q ? tooLong(s.q) : t("emptyWho");
+    if (problem) { setStatus(problem, true); $("who-q").focus(); return; }
+  }
   goAsks(s, opts);
 }
 
