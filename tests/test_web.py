@@ -541,3 +541,21 @@ def test_a_typed_query_over_the_limit_is_refused_aloud_never_cut(page) -> None: 
     assert "te lang" in text and "2.249 tekens" in text and "2.000 tekens" in text, text
     assert not sent and page.evaluate("document.activeElement.id") == "q"
     assert len(page.input_value("#q")) == len(long)
+
+
+def test_old_results_are_cleared_when_a_new_request_starts_or_fails(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, "Wat vraagt de NVZ van het nieuwe kabinet?", mode="search")
+    assert page.locator("#hits li").count() > 0
+    page.fill("#q", "")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_selector("#status.error")
+    assert page.locator("#results").is_hidden()
+    assert page.locator("#hits li").count() == 0 and page.locator("#answer > *").count() == 0
+    # A failing request (reversed dates) after results: nothing of the old outcome stays either.
+    ask(page, "Wat vraagt de NVZ van het nieuwe kabinet?", mode="search")
+    page.locator("summary").click()
+    page.fill("#from", "2025-12-12")
+    page.fill("#to", "2025-12-01")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_selector("#status.error")
+    assert page.locator("#hits li").count() == 0 and page.locator("#results").is_hidden()

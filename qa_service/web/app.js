@@ -493,7 +493,15 @@ function formProblem(s) {
   return null;
 }
 
+// The previous question's outcome must not stand under a new request's message or error.
+function clearResults() {
+  $("results").hidden = true;
+  fill($("answer")); fill($("hits"));
+  $("results-heading").textContent = "";
+}
+
 async function run(s) {
+  clearResults();
   const problem = formProblem(s);
   if (problem) {
     $("results").hidden = true; setStatus(problem, true);
@@ -525,7 +533,7 @@ async function run(s) {
     setStatus(shown.status);
     $("status").classList.add("visually-hidden");
   } catch (err) {
-    $("results").hidden = true;
+    clearResults();
     setStatus(errorText(err, s), true);
   } finally {
     $("submit").disabled = false;
