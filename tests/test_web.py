@@ -559,3 +559,30 @@ def test_old_results_are_cleared_when_a_new_request_starts_or_fails(page) -> Non
     page.get_by_role("button", name="Zoeken").click()
     page.wait_for_selector("#status.error")
     assert page.locator("#hits li").count() == 0 and page.locator("#results").is_hidden()
+
+
+def test_no_sentence_twice_in_a_card(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    sentences = page.evaluate(
+        """() => {
+        const doc = { id: "a", kind: "letter", title: "Brief", source_file: "a.md", line_start: 1, line_end: 2 };
+        const s1 = "De NVZ geeft namens de ziekenhuizen een reactie.", s2 = "Wij vragen meer geld.";
+        const hit = (pid, text, sentence) => ({ passage_id: pid, text, document: doc, duplicates: [], char_start: 0,
+          scores: { dense: 0.9 }, highlight: { sentence, char_start: text.indexOf(sentence),
+                                               char_end: text.indexOf(sentence) + sentence.length } });
+        const card = groupItem([hit("a-p1", s1 + " " + s2, s2), hit("a-p2", s1 + " Verder.", s1),
+                                hit("a-p3", "Iets  anders. " + s1, s1), hit("a-p4", "Nieuw punt hier.", "Nieuw punt hier.")]);
+        return [...card.querySelectorAll(".passage")].map((p) => p.textContent);
+    }"""
+    )
+    joined = " ".join(sentences)
+    assert joined.count("De NVZ geeft namens de ziekenhuizen") == 1, sentences
+    assert "Nieuw punt hier." in joined
+    # On the real index: no card repeats a sentence.
+    for q, mode in ((LOW_CONFIDENCE_QUESTION, "ask"), (LOW_CONFIDENCE_QUESTION, "search"), (FACT_QUESTION, "ask")):
+        page.goto("/?" + urlencode({"q": q, "mode": mode}))
+        page.wait_for_selector("#results:not([hidden])")
+        for card in page.locator("#hits li.hit").all():
+            text = " ".join(card.locator(".passage").all_inner_texts())
+            parts = [p.strip(" …") for p in re.split(r"(?<=[.!?])\s+", text) if len(p.strip(" …")) > 30]
+            assert len(parts) == len(set(parts)), parts

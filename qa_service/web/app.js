@@ -409,7 +409,22 @@ function passageBlock(h, brief = false) {
          t("open"))));
 }
 
-function groupItem(group) {
+// Overlapping passages of one document can hold the same sentence: a further hit whose sentence the
+// card already shows adds nothing and is left out, so no sentence stands twice in a card.
+function distinctInCard(group) {
+  const shown = [norm(group[0].text)];
+  const rest = [];
+  for (const h of group.slice(1)) {
+    const text = norm(h.highlight ? h.highlight.sentence : h.text);
+    if (shown.some((x) => x.includes(text))) continue;
+    shown.push(text);
+    rest.push(h);
+  }
+  return [group[0], ...rest];
+}
+
+function groupItem(fullGroup) {
+  const group = distinctInCard(fullGroup);
   const doc = group[0].document;
   const cite = citationOf(doc);
   return el("li", { class: "hit" },
