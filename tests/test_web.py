@@ -586,3 +586,27 @@ def test_no_sentence_twice_in_a_card(page) -> None:  # type: ignore[no-untyped-d
             text = " ".join(card.locator(".passage").all_inner_texts())
             parts = [p.strip(" …") for p in re.split(r"(?<=[.!?])\s+", text) if len(p.strip(" …")) > 30]
             assert len(parts) == len(set(parts)), parts
+
+
+def test_one_confidence_vocabulary_for_one_sentence(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, LOW_CONFIDENCE_QUESTION)
+    candidates = page.locator("#candidates-box .candidate-text").all_inner_texts()
+    assert candidates
+    paired = 0
+    for block in page.locator("#hits .doc-passage").all():
+        passage = " ".join(block.locator(".passage").inner_text().split())
+        if any(" ".join(c.split()) in passage for c in candidates):
+            paired += 1
+            # The card judges the candidate's sentence in the same words, never "verband met uw vraag".
+            assert block.locator(".confidence").count() == 1 and block.locator(".strength").count() == 0
+    # The same rule on a made-up pair, so the test holds whatever the index returns.
+    words = page.evaluate(
+        """() => {
+        const doc = { id: "a", kind: "letter", title: "Brief", source_file: "a.md", line_start: 1, line_end: 2 };
+        const h = { passage_id: "a-p1", text: "Eerste zin. De NVZ vraagt geld.", document: doc, duplicates: [],
+                    char_start: 0, scores: { dense: 0.95 }, highlight: null };
+        const judged = sentenceJudge([{ text: "De NVZ vraagt geld.", confidence: 0.1 }]);
+        return groupItem([h], judged).querySelector(".doc-passage").innerText;
+    }"""
+    )
+    assert "lage zekerheid" in words and "verband" not in words, (paired, words)

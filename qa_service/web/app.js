@@ -392,14 +392,34 @@ function foldByDocument(hits) {
 
 // The first hit of a document shows its whole passage; further hits only their best sentence, to keep
 // the card short (the link opens the whole passage).
-function passageBlock(h, brief = false) {
+// In ask mode a passage that holds a candidate or answer sentence is judged in that sentence's
+// confidence words, so one sentence never gets two verdicts ("lage zekerheid" above, "sterk verband" below).
+function verdict(h, judged) {
+  const c = judged ? judged(h) : null;
+  return typeof c === "number"
+    ? el("span", {}, el("span", { class: "visually-hidden" }, t("confidenceLabel") + ": "), confidenceWords(c))
+    : strength(h.scores.dense);
+}
+
+function sentenceJudge(sentences) {
+  const known = sentences.filter((x) => x && typeof x.confidence === "number" && x.text)
+    .map((x) => [norm(x.text), x.confidence]);
+  if (!known.length) return null;
+  return (h) => {
+    const text = norm(h.text);
+    const hits = known.filter(([s]) => text.includes(s)).map(([, c]) => c);
+    return hits.length ? Math.max(...hits) : null;
+  };
+}
+
+function passageBlock(h, brief = false, judged = null) {
   const [a, b] = h.highlight ? [h.highlight.char_start - h.char_start, h.highlight.char_end - h.char_start] : [0, 0];
   const text = brief && h.highlight
     ? el("span", {}, a > 0 ? "… " : "", el("mark", {}, h.highlight.sentence), b < h.text.length ? " …" : "")
     : marked(h.text, a, b);
   return el("div", { class: "doc-passage" },
     el("p", { class: "passage" }, text),
-    el("p", {}, strength(h.scores.dense)),
+    el("p", {}, verdict(h, judged)),
     (h.duplicates || []).length
       ? el("p", { class: "also" }, t("alsoIn"), " ",
            ...h.duplicates.flatMap((d, i) => [i ? "; " : "", passageLink(d.document.id, d.passage_id, d.document.title)]))
@@ -423,16 +443,16 @@ function distinctInCard(group) {
   return [group[0], ...rest];
 }
 
-function groupItem(fullGroup) {
+function groupItem(fullGroup, judged = null) {
   const group = distinctInCard(fullGroup);
   const doc = group[0].document;
   const cite = citationOf(doc);
   return el("li", { class: "hit" },
     el("h3", {}, doc.title),
     metaList(doc),
-    passageBlock(group[0]),
+    passageBlock(group[0], false, judged),
     group.length > 1 ? el("p", { class: "more-label" }, t("moreFromDoc")) : null,
-    group.slice(1).map((h) => passageBlock(h, true)),
+    group.slice(1).map((h) => passageBlock(h, true, judged)),
     el("div", { class: "actions" },
       el("button", { type: "button", class: "secondary", onclick: () => copyText(cite) }, t("copy"))));
 }
@@ -458,7 +478,8 @@ function renderAsk(data) {
   const quoted = quotedPassage(data.answer, supporting);
   const rest = supporting.filter((h) => h !== quoted);
   fill($("answer"), box, rest.length ? el("h3", { class: "supporting-heading" }, t("supporting")) : null);
-  fill($("hits"), foldByDocument(rest).map(groupItem));
+  const judged = sentenceJudge([data.answer && data.answer.kind !== "fact" ? data.answer : null, ...candidates]);
+  fill($("hits"), foldByDocument(rest).map((g) => groupItem(g, judged)));
   return { heading: t("answer"), status };
 }
 
