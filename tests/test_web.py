@@ -610,3 +610,16 @@ def test_one_confidence_vocabulary_for_one_sentence(page) -> None:  # type: igno
     }"""
     )
     assert "lage zekerheid" in words and "verband" not in words, (paired, words)
+
+
+def test_factcheck_speaks_of_the_claim(page) -> None:  # type: ignore[no-untyped-def]
+    claim = "Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar."
+    ask(page, claim, mode="factcheck")
+    text = page.locator("#results").inner_text()
+    assert "uw bewering" in text and "uw vraag" not in text, text[:1500]
+    page.goto("/?" + urlencode({"q": "The cabinet raises the minimum age for sex work to 21.", "mode": "factcheck", "lang": "en"}))
+    page.wait_for_selector("#results:not([hidden])")
+    text = page.locator("#results").inner_text()
+    assert "your question" not in text, text[:1500]
+    if page.locator("#hits li.hit").count():
+        assert "your claim" in text

@@ -27,6 +27,8 @@ const I18N = {
     copy: "Kopieer bronvermelding", copied: "Bronvermelding gekopieerd.", open: "Open document",
     alsoIn: "Dezelfde tekst staat ook in:",
     strong: "sterk verband met uw vraag", fair: "redelijk verband met uw vraag", weak: "zwak verband met uw vraag",
+    claimStrength: { strong: "sterk verband met uw bewering", fair: "redelijk verband met uw bewering",
+                     weak: "zwak verband met uw bewering" },
     loadingDoc: "Document laden…", cited: "Geciteerde passage", error: "Er ging iets mis",
     kinds: { letter: "brief", attachment: "bijlage", reply: "antwoord informateur", agreement_section: "coalitieakkoord" },
     passage: "Passage",
@@ -81,6 +83,8 @@ const I18N = {
     copy: "Copy citation", copied: "Citation copied.", open: "Open document",
     alsoIn: "The same text also appears in:",
     strong: "strongly related to your question", fair: "fairly related to your question", weak: "weakly related to your question",
+    claimStrength: { strong: "strongly related to your claim", fair: "fairly related to your claim",
+                     weak: "weakly related to your claim" },
     loadingDoc: "Loading document…", cited: "Cited passage", error: "Something went wrong",
     kinds: { letter: "letter", attachment: "attachment", reply: "informateur's reply", agreement_section: "coalition agreement" },
     passage: "Passage",
@@ -228,9 +232,10 @@ function errorText(err, s) {
   return `${t("error")}: ${errorReason(err, s)}${detail}`;
 }
 
-function strength(score) {
+// A fact-check's evidence relates to the reader's claim, not to a question.
+function strength(score, ofClaim = false) {
   const cls = score >= 0.86 ? "strong" : score >= 0.82 ? "fair" : "weak";
-  return el("span", { class: `strength ${cls}` }, t(cls));
+  return el("span", { class: `strength ${cls}` }, ofClaim ? t("claimStrength")[cls] : t(cls));
 }
 
 function metaList(doc) {
@@ -487,7 +492,7 @@ function evidenceItem(e) {
   return el("li", { class: "hit" },
     el("h3", {}, e.document.title), metaList(e.document),
     el("p", { class: "passage" }, el("mark", {}, e.text)),
-    el("p", {}, strength(e.similarity)),
+    el("p", {}, strength(e.similarity, true)),
     el("div", { class: "actions" },
       el("a", { href: docLink(e.document.id, e.passage_id), class: "open" }, t("open")),
       el("button", { type: "button", class: "secondary", onclick: () => copyText(e.citation) }, t("copy"))));
