@@ -492,7 +492,8 @@ def test_reversed_date_range_is_named_in_dutch_and_english(page) -> None:  # typ
     text = page.locator("#status").inner_text()
     assert "De begindatum (12 december 2025) ligt na de einddatum (1 december 2025)" in text, text
     assert "schema" not in text and not sent, sent
-    page.goto("/?" + urlencode({"q": "nitrogen", "mode": "ask", "from": "2025-12-12", "to": "2025-12-01", "lang": "en"}))
+    reversed_en = {"q": "nitrogen", "mode": "ask", "from": "2025-12-12", "to": "2025-12-01", "lang": "en"}
+    page.goto("/?" + urlencode(reversed_en))
     page.wait_for_selector("#status.error")
     text = page.locator("#status").inner_text()
     assert "The start date (12 December 2025) is after the end date (1 December 2025)" in text, text
@@ -516,7 +517,8 @@ def test_errors_speak_the_readers_language_with_the_apis_reason(page) -> None:  
                       details: [{ loc: ["body", "filters"], msg: "Value error, date_from is after date_to" }] },
                     { from: "2025-12-12", to: "2025-12-01" }),
         errorReason({ code: "validation_error", status: 422, message: "request does not match the schema",
-                      details: [{ loc: ["body", "filters", "date_to"], msg: "Value error, date must be YYYY-MM-DD" }] }),
+                      details: [{ loc: ["body", "filters", "date_to"],
+                                  msg: "Value error, date must be YYYY-MM-DD" }] }),
         errorReason({ code: "unavailable", status: 503, message: "index is not ready" }),
         errorReason(new TypeError("Failed to fetch")),
         errorText({ code: "invalid_query", status: 400, message: "text is longer than 2000 characters" }),
@@ -571,7 +573,8 @@ def test_no_sentence_twice_in_a_card(page) -> None:  # type: ignore[no-untyped-d
           scores: { dense: 0.9 }, highlight: { sentence, char_start: text.indexOf(sentence),
                                                char_end: text.indexOf(sentence) + sentence.length } });
         const card = groupItem([hit("a-p1", s1 + " " + s2, s2), hit("a-p2", s1 + " Verder.", s1),
-                                hit("a-p3", "Iets  anders. " + s1, s1), hit("a-p4", "Nieuw punt hier.", "Nieuw punt hier.")]);
+                                hit("a-p3", "Iets  anders. " + s1, s1),
+                                hit("a-p4", "Nieuw punt hier.", "Nieuw punt hier.")]);
         return [...card.querySelectorAll(".passage")].map((p) => p.textContent);
     }"""
     )
@@ -617,7 +620,8 @@ def test_factcheck_speaks_of_the_claim(page) -> None:  # type: ignore[no-untyped
     ask(page, claim, mode="factcheck")
     text = page.locator("#results").inner_text()
     assert "uw bewering" in text and "uw vraag" not in text, text[:1500]
-    page.goto("/?" + urlencode({"q": "The cabinet raises the minimum age for sex work to 21.", "mode": "factcheck", "lang": "en"}))
+    claim_en = "The cabinet raises the minimum age for sex work to 21."
+    page.goto("/?" + urlencode({"q": claim_en, "mode": "factcheck", "lang": "en"}))
     page.wait_for_selector("#results:not([hidden])")
     text = page.locator("#results").inner_text()
     assert "your question" not in text, text[:1500]
