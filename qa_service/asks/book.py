@@ -37,8 +37,7 @@ AGREEMENT_KIND = "agreement_section"
 def organisations_of(doc: Document) -> list[str]:
     """Whom a document speaks for, its own organisation first (the parser's `organisations`; the
     sender when it has none)."""
-    orgs = list(getattr(doc, "organisations", None) or [])
-    return orgs or ([doc.sender] if doc.sender else [])
+    return list(doc.organisations) or ([doc.sender] if doc.sender else [])
 
 
 @dataclass

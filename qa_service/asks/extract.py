@@ -20,7 +20,7 @@ Not asks: the letter's head and signature, footnotes, questions, and offers to h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qa_service.asks.models import Ask
@@ -236,8 +236,8 @@ def _units(doc: Document) -> list[tuple[Unit, Paragraph]]:
 
 def writer_names(doc: Document) -> list[str]:
     """How a letter names its own side: its organisations and the abbreviations it defines."""
-    names = [n for n in [doc.sender, *getattr(doc, "organisations", [])] if n]
-    names += [s["organisation"] for s in doc.signatories if s.get("organisation")]
+    names: list[str] = [*doc.organisations, *doc.aliases] + ([doc.sender] if doc.sender else [])
+    names += [org for s in doc.signatories if (org := s.get("organisation"))]
     names += [m.group(1) for m in _DEFINED.finditer(doc.text)]
     words = {w for n in names for w in _WORDS.findall(n) if len(w) >= 3 and w.lower() not in _GENERIC}
     return sorted(words, key=len, reverse=True)
@@ -251,13 +251,13 @@ _PRONOUN = re.compile(r"\b(?:wij|we|ik|ons|onze|mij|u|uw)\b", _I)
 _PASSIVE = re.compile(r"\b(?:wordt|worden)\s+(?:\w+\s+){0,3}?(?:gevraagd|verzocht|opgeroepen|aanbevolen)\b", _I)
 
 
-def _writer_speaks(text: str, names: list[str]) -> bool:
+def _writer_speaks(text: str, names: Sequence[str]) -> bool:
     if _PRONOUN.search(text) or _PASSIVE.search(text):
         return True
     return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names)
 
 
-def classify(text: str, kind: str, vocab: frozenset[str], names: list[str] = ()) -> str | None:  # type: ignore[assignment]
+def classify(text: str, kind: str, vocab: frozenset[str], names: Sequence[str] = ()) -> str | None:
     """The cue that makes a unit an ask, or None."""
     words = word_count(text)
     if words < MIN_WORDS or words > MAX_WORDS or text.rstrip().endswith("?"):
