@@ -115,6 +115,9 @@ def pg_server_in_temp_dir() -> Iterator[object]:
     try:
         yield srv
     finally:
+        from qa_service.store.postgres.backend import close_pools
+
+        close_pools(lambda url: str(folder) in url)  # its URLs name its socket directory
         srv.cleanup()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -72,7 +72,7 @@ def test_real_questions_still_get_results_on_every_face(client: Any, query: str)
 def test_cli_search_says_the_documents_do_not_cover_it(real_index: Path) -> None:
     args = ["--index-dir", str(real_index), "--encoder", "e5", "search", OFF_TOPIC[0], "--json"]
     r = CliRunner().invoke(cli, args, catch_exceptions=False)
-    body = json.loads(r.output)
+    body = json.loads(r.stdout)
     assert body["results"] == [] and "do not cover" in body["reason"]
 
 

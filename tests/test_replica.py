@@ -139,10 +139,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         try:
             yield Pair(primary, replica, lags)
         finally:  # this process's pools on servers about to stop
-            from qa_service.store.postgres.backend import _pools
+            from qa_service.store.postgres.backend import close_pools
 
-            for url in [u for u in _pools if socket_dir in u or str(srv.pgdata) in u]:  # type: ignore[attr-defined]
-                _pools.pop(url).close()
+            close_pools(lambda url: socket_dir in url or str(srv.pgdata) in url)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,14 @@ def database_pool(url: str, size: int, timeout: float) -> Any:
         return pool
 
 
+def close_pools(where: Callable[[str], bool] = lambda url: True) -> None:
+    """Close this process's pools whose URL `where` accepts: before their server goes away, so no
+    background thread keeps reconnecting (and logging) to a server that is gone."""
+    with _pools_lock:
+        for url in [u for u in _pools if where(u)]:
+            _pools.pop(url).close()
+
+
 class _Unwatched:
     """Nothing to follow: every request reads the database, so a write is seen at once."""
 
