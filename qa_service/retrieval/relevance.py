@@ -22,7 +22,7 @@ import numpy as np
 
 from qa_service.retrieval.store import Store
 from qa_service.retrieval.types import Filters
-from qa_service.store.keyword import analyze, looks_english
+from qa_service.store.keyword import analyze, looks_english, term_set
 
 SPREAD_K = 50  # the query's own similarity spread: its top 50 passages (sentences)
 SHARED_K = 5  # passages whose terms count as shared with the query
@@ -68,7 +68,7 @@ def signals(store: Store, qvec: np.ndarray, query: str, filters: Filters) -> Sig
     if terms and len(prows):
         seen: set[str] = set()
         for p, _ in store.passages([int(r) for r in prows[:SHARED_K]]):
-            seen.update(analyze(p.text))
+            seen |= term_set(p.text)
         uniq = set(terms)
         shared = len(uniq & seen) / len(uniq)
     return Signals(
@@ -95,7 +95,7 @@ def named_in_documents(store: Store, query: str, filters: Filters) -> bool:
         return False
     best = max(kw.top, key=lambda r: kw.top[r])
     ((p, _),) = store.passages([best])
-    return terms <= set(analyze(p.text))
+    return terms <= term_set(p.text)
 
 
 def probability(s: Signals) -> float:

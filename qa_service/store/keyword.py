@@ -29,6 +29,12 @@ def looks_english(text: str) -> bool:
     return en > nl
 
 
+@lru_cache(maxsize=8192)
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of a passage, kept for the passages every search looks at again."""
+    return frozenset(analyze(text))
+
+
 def analyze(text: str) -> list[str]:
     """Lower-case, drop Dutch stopwords, stem: the terms BM25 indexes and queries with."""
     words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]

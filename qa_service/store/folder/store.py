@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -14,7 +15,11 @@ from qa_service.corpus.organisations import matches_sender
 from qa_service.retrieval.terms import sender_candidates, sender_terms, words
 from qa_service.retrieval.types import DEFAULT_KINDS, Filters, Owner, StoreInfo
 from qa_service.store.folder.index import LoadedIndex
+from qa_service.store.folder.vectors import FaissVectorStore, VectorStore
 from qa_service.store.keyword import looks_english
+
+NEAREST_MIN = 512
+SUBSETS = 8  # filtered flat indexes kept (a passage and a sentence index per filter set)
 
 
 @dataclass
@@ -66,7 +71,14 @@ class EmbeddedStore:
             for w in cands & words(p.text):
                 freq[w] += 1
         self._sender_terms = sender_terms(senders, freq, len(index.passages))
-        self._allowed: tuple[tuple[object, ...], np.ndarray] | None = None
+        # A search asks for the same filters in every leg and the relevance judgement; a handful
+        # of distinct filter sets is all one version ever sees.
+        self._allowed: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
+        # One search asks each vector index and BM25 for the same query several times (the
+        # judgement's top 50, the legs' top n): the last query's answers are kept per thread.
+        self._last = threading.local()
+        self._subsets: dict[tuple[str, tuple[object, ...]], VectorStore] = {}
+        self._subsets_lock = threading.Lock()
 
     def snapshot(self) -> AbstractContextManager[None]:
         return contextlib.nullcontext()  # a loaded version never changes
@@ -85,10 +97,14 @@ class EmbeddedStore:
 
     # -- filters ---------------------------------------------------------------------------
     def allowed_rows(self, filters: Filters) -> np.ndarray:
+        return self._filtered(filters)[0]
+
+    def _filtered(self, filters: Filters) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(allowed passage rows, the same for FAISS or None when all are, allowed sentence rows or None)."""
         key = filters.key()
-        memo = self._allowed
-        if memo is not None and memo[0] == key:
-            return memo[1]
+        memo = self._allowed.get(key)
+        if memo is not None:
+            return memo
         mask = np.isin(self._kinds, filters.kinds())
         if not filters.envelope:
             mask &= ~self._envelope
@@ -105,31 +121,76 @@ class EmbeddedStore:
         if filters.source_file:
             mask &= self._files == filters.source_file
         rows = np.flatnonzero(mask)
-        self._allowed = (key, rows)  # one search asks for the same filters in every leg
-        return rows
+        table = self.index.sentence_table
+        every = len(rows) == len(mask)
+        sentences = None if every or not len(table) else np.flatnonzero(mask[table[:, 0]])
+        memo = (rows, None if every else rows, sentences)
+        if len(self._allowed) >= 64:
+            self._allowed.clear()
+        self._allowed[key] = memo
+        return memo
 
     def has_passages(self, filters: Filters) -> bool:
         return len(self.allowed_rows(filters)) > 0
 
     # -- legs ------------------------------------------------------------------------------
     def search_passages(self, qvec: np.ndarray, k: int, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.vectors.search(qvec, k, self.allowed_rows(filters))
+        rows, for_faiss, _ = self._filtered(filters)
+        if not len(rows):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        return self._nearest("passages", self.index.vectors, qvec, k, filters, for_faiss)
 
     def search_sentences(self, qvec: np.ndarray, k: int, filters: Filters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         table = self.index.sentence_table
-        if len(table) == 0:
+        rows, _, allowed = self._filtered(filters)
+        if len(table) == 0 or not len(rows):
             empty = np.zeros(0, dtype=np.int64)
             return np.zeros(0, dtype=np.float32), empty, empty
-        allowed = np.zeros(len(self.index.passages), dtype=bool)
-        allowed[self.allowed_rows(filters)] = True
-        scores, srows = self.index.sentence_vectors.search(qvec, k, np.flatnonzero(allowed[table[:, 0]]))
+        scores, srows = self._nearest("sentences", self.index.sentence_vectors, qvec, k, filters, allowed)
         return scores, srows, table[srows, 0]
+
+    def _subset(self, name: str, vectors: VectorStore, filters: Filters, allowed: np.ndarray) -> VectorStore:
+        """A flat index of only the rows a filter admits: scanning it beats FAISS's ID selector on
+        the whole index (a check per vector) for the few filters searches keep using."""
+        key = (name, filters.key())
+        with self._subsets_lock:
+            sub = self._subsets.pop(key, None)
+            if sub is None:
+                sub = FaissVectorStore.from_vectors(vectors.vectors(allowed))
+            self._subsets[key] = sub  # most recent last
+            while len(self._subsets) > SUBSETS:
+                self._subsets.pop(next(iter(self._subsets)))
+            return sub
+
+    def _nearest(
+        self, name: str, vectors: VectorStore, qvec: np.ndarray, k: int, filters: Filters, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest of `vectors`, from the thread's last search of this query when it went as deep.
+
+        A flat index's cost hardly depends on k, so every search goes at least NEAREST_MIN deep and
+        the next, shallower ask of the same search is a slice of it."""
+        key = (name, qvec.tobytes(), filters.key())
+        last = getattr(self._last, name, None)
+        if last is None or last[0] != key or last[1] < k:
+            depth = max(k, NEAREST_MIN)
+            if allowed is None:
+                scores, found = vectors.search(qvec, depth)
+            else:
+                scores, at = self._subset(name, vectors, filters, allowed).search(qvec, depth)
+                found = allowed[at]
+            last = (key, depth, scores, found)
+            setattr(self._last, name, last)
+        return last[2][:k], last[3][:k]
 
     def keyword(self, terms: list[str], k: int, filters: Filters) -> ArrayKeywordHits:
         kw = self.index.keyword
         known, unknown = kw.split_terms(terms)
         coverage = len(known) / max(1, len(known) + len(unknown))
-        scores = kw.term_scores(terms)
+        last = getattr(self._last, "bm25", None)
+        if last is None or last[0] != terms:
+            last = (list(terms), kw.term_scores(terms))
+            self._last.bm25 = last
+        scores = last[1]
         rows = self.allowed_rows(filters)
         masked = np.full_like(scores, -1.0)
         masked[rows] = scores[rows]
