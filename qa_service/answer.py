@@ -23,7 +23,15 @@ import numpy as np
 
 from qa_service.asks.book import AskBook, organisations_of
 from qa_service.asks.who import WHO_BAND, WHO_MIN_SIMILARITY, askers, who_asks, who_confidence
-from qa_service.confidence import ANSWER_THRESHOLD, LOOKUP_SENTENCE, Features, confidence, has_entity, missing_names
+from qa_service.confidence import (
+    ANSWER_THRESHOLD,
+    LOOKUP_SENTENCE,
+    TYPE_REQUIRED,
+    Features,
+    confidence,
+    has_entity,
+    missing_names,
+)
 from qa_service.corpus import Document
 from qa_service.corpus.metadata import dutch_date
 from qa_service.errors import InvalidQuery
@@ -38,6 +46,9 @@ Lookup = Callable[[str], Document | None]  # a document by id, from wherever the
 
 # Co-signers of a joint letter named in a "who asks" answer at most.
 JOINT_NAMES = 30
+# Ranking penalty of a sentence without the date or sum of money the question asks for: larger
+# than the cosine gaps between sentences of one letter, so one that has it comes first.
+MISSING_TYPE = 0.05
 
 
 def citation(doc: Document, documents: Lookup | None = None) -> str:
@@ -166,8 +177,11 @@ class Answerer:
                 continue  # a question in the text ("Wat kan het kabinet doen?") answers nothing
             shared = len(terms & set(analyze(text))) / max(1, len(terms))
             bonus = self.term_weight * shared
-            if q is not None and has_entity(text, q.wants):
+            typed = has_entity(text, q.wants) if q is not None else None
+            if typed:
                 bonus += self.type_weight
+            elif typed is False and q is not None and q.wants in TYPE_REQUIRED:
+                bonus -= MISSING_TYPE  # it cannot be the answer (confidence.TYPE_REQUIRED): rank it below
             if named and _sender_of(doc, self._doc) in named:
                 bonus += self.sender_weight
             elif q is not None and q.about_agreement and doc.kind == "agreement_section":
@@ -219,7 +233,7 @@ class Answerer:
         ranked = self._per_passage(cands)
         for i, s in enumerate(ranked):
             s.features = self._features(s, ranked[i + 1 :] or [], q, named, res.hits)
-            s.confidence = confidence(s.features)
+            s.confidence = confidence(s.features, q.wants)
         candidates = [
             self._extend(s, cands) for s in self._candidates(ranked, qvec, question, q, named, res.hits, filters)
         ]
@@ -337,7 +351,7 @@ class Answerer:
         wide = self._per_passage(self._score(near, qvec, question, q, named))
         for i, w in enumerate(wide):
             w.features = self._features(w, wide[i + 1 :], q, named, hits)
-            w.confidence = confidence(w.features)
+            w.confidence = confidence(w.features, q.wants)
         pool = self._per_passage(ranked[1:] + wide)
         for s in pool:
             if len(out) == 3:

@@ -30,6 +30,9 @@ _NUMBER = re.compile(
     r"|vijftig|honderd|duizend|miljoen|miljard|procent|helft|kwart|dubbel|verdubbel\w*|half|one|two|three|four"
     r"|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|percent|half)\b)"
 )
+_MONEY = re.compile(
+    r"(?i)(?:€|\$|£|\beuros?\b|\beur\b|\b\d[\d.,]*\s*(?:miljoen|miljard|million|billion|mln|mld|bn|k)\b)"
+)
 _ORG = re.compile(
     r"(?:\b[A-Z][A-Za-z]*[A-Z]\w*\b|(?i:\b(?:vereniging|stichting|gemeente\w*|provincie|raad|federatie|ministerie"
     r"|kabinet|organisatie\w*|instituut|bond|coalitie|college|commissie|bank|fonds|partij\w*|sector|koepel)\b))"
@@ -45,6 +48,8 @@ def has_entity(text: str, wants: Wants) -> bool | None:
     """Does the sentence hold an entity of the asked type? None when the question asks no type."""
     if wants == "date":
         return bool(_DATE.search(text))
+    if wants == "amount":
+        return bool(_MONEY.search(text))
     if wants == "number":
         return bool(_NUMBER.search(text))
     if wants == "organisation":
@@ -85,7 +90,22 @@ ANSWER_THRESHOLD = 0.6  # the default of QA_ANSWER_CONFIDENCE
 LOOKUP_SENTENCE = 0.4
 
 
-def confidence(f: Features) -> float:
+# A sentence without a date cannot say when, one without a sum of money cannot say how much it
+# costs, however close it is to the question (the letter's opening sentence, which names the
+# organisation asked about, is the usual one): the model's probability is capped to a candidate's.
+# Only for these two types: "een" counts as a number, so lacking a number says little.
+TYPE_REQUIRED = frozenset({"date", "amount"})
+
+
+def confidence(f: Features, wants: Wants | None = None) -> float:
+    """How likely the sentence with features `f` is the right answer to a question wanting `wants`."""
+    p = _model(f)
+    if wants in TYPE_REQUIRED and f.typed < 0:
+        return min(p, LOOKUP_SENTENCE)
+    return p
+
+
+def _model(f: Features) -> float:
     z = BIAS + sum(w * (x - m) for w, x, m in zip(WEIGHTS, f.vector(), MEANS, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 

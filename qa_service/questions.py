@@ -13,15 +13,24 @@ from typing import Literal
 
 from qa_service.retrieval.terms import REFERENCE_NUMBER
 
-Wants = Literal["person", "organisation", "date", "number", "other"]
+Wants = Literal["person", "organisation", "date", "amount", "number", "other"]
 Fact = Literal["signatory", "role", "date", "reply", "registration", "organisations", "chapter", "subject"]
 
 _I = re.IGNORECASE
 _WHO = re.compile(r"^\s*(?:wie|who|whom)\b", _I)
 _ORG = re.compile(r"\b(?:welke|which|what)\s+(?:\w+\s+)?(?:organisaties?|organi[sz]ations?|partij(?:en)?)\b", _I)
 _WHEN = re.compile(
-    r"^\s*(?:wanneer|when|sinds wanneer|since when)\b|\b(?:op welke datum|welke datum|what date|which date"
+    r"^\s*(?:wanneer|when|sinds wanneer|since when|by when|until when|tot wanneer|uiterlijk wanneer|before when)\b"
+    r"|\b(?:op welke datum|welke datum|what date|which date"
     r"|in welk jaar|what year|which year|per wanneer|vanaf wanneer|in welke maand)\b",
+    _I,
+)
+# A sum of money: "welk bedrag", "wat kost", "how much money", "how much does X ask for".
+_AMOUNT = re.compile(
+    r"\b(?:welk(?:e)? bedrag(?:en)?|hoeveel (?:geld|euro|miljoen|miljard)|hoe(?:veel)? duur|wat kost\w*|hoeveel kost\w*"
+    r"|what amount|which amount|how much (?:money|funding|euros?)|what (?:does|do|will|would) .{1,60}\bcost"
+    r"|how much (?:does|do|will|would) .{1,60}\b(?:cost|ask|request|want|need)\w*|welk budget|what budget"
+    r"|hoeveel (?:subsidie|budget|financiering|investering)\w*)\b",
     _I,
 )
 _HOW_MUCH = re.compile(
@@ -123,6 +132,8 @@ def classify(text: str) -> Question:
         wants = "person"
     elif _WHEN.search(t):
         wants = "date"
+    elif _AMOUNT.search(t):
+        wants = "amount"
     elif _HOW_MUCH.search(t):
         wants = "number"
     else:

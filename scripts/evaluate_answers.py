@@ -1,6 +1,10 @@
 """Score /v1/ask and /v1/factcheck behaviour on gold items, with the shared scorers.
 
     python scripts/evaluate_answers.py --gold eval/answers_test.jsonl [--run-out answers.jsonl] [--json]
+    python scripts/evaluate_answers.py --gold eval/own_letters.jsonl --add tests/data/own_letters/*.txt
+
+`--add` uploads letters first, as a user would (`qa-service ingest`), into a copy of the index
+in a temporary folder: the answers on documents the calibration never saw.
 
 Questions and lookups: /v1/ask responses (exactly as the API serialises them) scored by
 score_answers.py: precision (answers shown that are right), coverage (questions answered) and
@@ -15,7 +19,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +137,22 @@ def evaluate(ans: Answerer, gold: list[dict[str, Any]], top_k: int, run_out: Pat
     }
 
 
+def uploaded(settings: Settings, files: list[Path], tmp: Path) -> Settings:
+    """Settings of a copy of the index (folder store) with `files` added through the write path."""
+    from qa_service.encoders import make_encoder
+    from qa_service.ingest import extract_text
+    from qa_service.service import apply_changes
+
+    if settings.database_url is not None:
+        raise SystemExit("--add copies the index folder; unset QA_DATABASE_URL")
+    shutil.copytree(settings.index_dir, tmp / "index")
+    copy = settings.model_copy(update={"index_dir": tmp / "index"})
+    enc = make_encoder(copy.encoder, copy.encoder_threads)
+    for f in files:
+        apply_changes(copy, enc, add_text=(f.name, extract_text(f.name, f.read_bytes()), {}))
+    return copy
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, required=True)
@@ -138,10 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index-dir", type=Path)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--run-out", type=Path, help="write the /v1/ask responses here (score_answers.py's run format)")
+    ap.add_argument("--add", type=Path, nargs="+", default=[], help="letters to upload first (into a temporary copy)")
     args = ap.parse_args(argv)
     settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
     gold = [json.loads(x) for x in args.gold.read_text(encoding="utf-8").splitlines() if x.strip()]
-    out = evaluate(open_answerer(settings), gold, args.top_k, args.run_out)
+    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+        if args.add:
+            settings = uploaded(settings, args.add, Path(tmp))
+        out = evaluate(open_answerer(settings), gold, args.top_k, args.run_out)
     print(json.dumps(out) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
     return 0
 

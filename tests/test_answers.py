@@ -231,16 +231,16 @@ def readme_block(marker: str) -> str:
 @pytest.mark.parametrize(
     ("question", "shown"),
     [
-        ("Sinds wanneer bestaat de Nationale Politie?", False),  # the docs' own: candidates only
-        ("Sinds wanneer bestaat het korps Nationale Politie?", True),
+        ("Uit hoeveel agenten bestaat een wijkteam?", False),  # the docs' own: candidates only
+        ("Uit hoeveel politiemensen zou een wijkteam bestaan?", True),
     ],
 )
 def test_readme_mcp_example_runs_with_and_without_an_answer(real_server: str, question: str, shown: bool) -> None:
     code = readme_block("from mcp import Client").replace("http://127.0.0.1:8000", real_server)
-    assert "Sinds wanneer bestaat de Nationale Politie?" in code
-    code = code.replace("Sinds wanneer bestaat de Nationale Politie?", question)
+    assert "Uit hoeveel agenten bestaat een wijkteam?" in code
+    code = code.replace("Uit hoeveel agenten bestaat een wijkteam?", question)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
-    assert "1 januari 2013" in lines[0 if shown else 1], out.stdout
+    assert "zeven tot negen" in lines[0 if shown else 1], out.stdout
     assert lines[0].startswith("low confidence") is not shown, out.stdout

@@ -73,6 +73,10 @@ def test_signature_shapes() -> None:
         ("Wie is verantwoordelijk voor het antwoord op de wooncrisis?", "person", None),
         ("Wanneer werd het Korps Rijkspolitie opgericht?", "date", None),
         ("Hoeveel extra geld is er jaarlijks nodig voor schoolgebouwen?", "number", None),
+        ("Welk bedrag vraagt de Vereniging Waddenvogelwacht?", "amount", None),
+        ("How much money does the council ask for?", "amount", None),
+        ("Wat kost de infiltratie in kreekruggen?", "amount", None),
+        ("By when does the foundation want to hear from the cabinet?", "date", None),
         ("Welke organisatie pleit voor waakvlam-ondersteuning voor jongeren?", "organisation", None),
         ("What does the coalition agreement say about nitrogen?", "other", None),
     ],
@@ -87,6 +91,18 @@ def test_entities_and_missing_names() -> None:
     assert not has_entity("Dit gebeurt snel.", "date")
     assert has_entity("Er komen 900 agenten bij.", "number")
     assert has_entity("Wat dan ook.", "other") is None
+    assert has_entity("Wij vragen € 1,2 miljoen per jaar.", "amount")
+    assert has_entity("A budget of 3.4 million euros.", "amount")
+    assert not has_entity("Wij tellen 2.100 vrijwilligers en 3.800 broedparen.", "amount")
+
+
+def test_a_sentence_without_the_asked_date_or_amount_is_only_a_candidate() -> None:
+    from qa_service.confidence import LOOKUP_SENTENCE, Features, confidence
+
+    sure = Features(0.95, 0.2, 1.0, 0.95, -1.0, 1.0, 1.0, 0.0, 0.5, 0.0)
+    assert confidence(sure) > 0.9  # the model alone is sure of the letter's opening sentence
+    assert confidence(sure, "amount") == LOOKUP_SENTENCE == confidence(sure, "date")
+    assert confidence(sure, "number") == confidence(sure)  # "een" is a number: lacking one says little
     assert missing_names("Hoeveel kost een kerncentrale in Frankrijk?", "Nederland bouwt kerncentrales") == 1
     assert missing_names("Hoeveel kost een kerncentrale in Nederland?", "Nederland bouwt kerncentrales") == 0
 

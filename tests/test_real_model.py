@@ -82,3 +82,33 @@ def test_near_duplicates_of_other_documents_are_folded_into_the_better_hit(real_
             if a.row < b.row and a.document.id != b.document.id:
                 assert svc._duplicate_of(b.row, [a]) is None
     assert len(res.hits) == 10 and len(shown) == 10
+
+
+def test_an_uploaded_letter_answers_what_it_asks_for_right_or_not_at_all(real_index: Path, tmp_path: Path) -> None:
+    """Confidence holds on letters the calibration never saw: "Welk bedrag vraagt X?" of an
+    uploaded letter is answered with its sum of money, or not at all (never with the letter's
+    opening sentence about the organisation, as before)."""
+    import shutil
+
+    from qa_service.encoders import make_encoder
+    from qa_service.service import apply_changes, open_answerer
+    from tests.conftest import make_settings
+
+    s = make_settings(tmp_path / "index", "e5")
+    shutil.copytree(real_index, s.index_dir)
+    own = PACKAGE_ROOT / "tests" / "data" / "own_letters"
+    enc = make_encoder("e5")
+    names = ["01_waddenvogelwacht.txt", "09_zoetwater_zeeland_noord.txt", "12_digitaal_buurtloket.txt"]
+    for name in names:
+        apply_changes(s, enc, add_text=(name, (own / name).read_text(encoding="utf-8"), {}))
+    gold = [json.loads(x) for x in (PACKAGE_ROOT / "eval" / "own_letters.jsonl").read_text("utf-8").splitlines()]
+    items = [g for g in gold if g["query"].startswith("Welk bedrag") and g["evidence"][0]["file"] in names]
+    assert len(items) == 3
+    ans = open_answerer(s, enc)
+    for g in items:
+        a = ans.ask(g["query"])
+        if a.answer is not None:
+            assert any(k in a.answer.text for k in g["answer_keys"]), (g["query"], a.answer.text)
+        else:  # not answered: the sum is before the reader, in a candidate or a supporting passage
+            shown = [c.text for c in a.candidates] + [h.passage.text for h in a.supporting[:3]]
+            assert any(k in t for t in shown for k in g["answer_keys"]), g["query"]
