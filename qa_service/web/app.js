@@ -594,6 +594,7 @@ async function run(s) {
 // scroll, open details and "more" pages kept) and put the focus back on the link that was followed.
 let rendered = null;   // { key, view, status } of the search results, asks or document list on the page
 let opener = null;     // the link that opened the document view: { node, href, index }
+let lastDocHref = null; // the address of the document view last shown
 
 function viewKey(s) {
   const keys = Object.keys(s).filter((k) => s[k] && !["doc", "p", "at"].includes(k)).sort();
@@ -620,7 +621,9 @@ const VIEW_HEADINGS = { search: "results-heading", asks: "asks-heading", docs: "
 // Back from a document: the link that opened it gets the focus again (found by its address and place
 // when the list was drawn anew, e.g. after a reload); else the heading of what is shown.
 function returnFocus() {
-  let target = opener && opener.node.isConnected ? opener.node : null;
+  // Opened from a shared link, nothing was followed: the list's link to the document last shown stands in.
+  if (!opener && lastDocHref) opener = { node: null, href: lastDocHref, index: 0 };
+  let target = opener && opener.node && opener.node.isConnected ? opener.node : null;
   if (!target && opener) {
     const same = [...document.querySelectorAll("main a")].filter((a) => a.getAttribute("href") === opener.href);
     target = same[opener.index] || same[0] || null;
@@ -662,6 +665,7 @@ function backLabel(s) {
 
 async function showDocument(docId, passageId, at) {
   const state = stateFromUrl();
+  lastDocHref = location.pathname + location.search;
   setView("doc");
   for (const b of [$("back"), $("back-end")]) b.textContent = backLabel(state);
   setStatus(t("loadingDoc"));
