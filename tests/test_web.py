@@ -96,8 +96,8 @@ def test_search_mode_and_kind_filter(page) -> None:  # type: ignore[no-untyped-d
     page.goto("/")
     page.get_by_label("Uw vraag, bewering of zoekwoorden").fill("stikstof natuur")
     page.locator("input[name=mode][value=search]").check()
-    page.locator("summary").click()
-    page.get_by_label("Soort document").select_option("agreement_section")
+    page.locator("#filters summary").click()
+    page.locator("#form").get_by_label("Soort document").select_option("agreement_section")
     page.get_by_role("button", name="Zoeken").click()
     page.wait_for_selector("#hits li")
     metas = page.locator("#hits .meta").all_inner_texts()
@@ -466,8 +466,11 @@ def test_asks_keyboard_only(page, base_url) -> None:  # type: ignore[no-untyped-
     # The mode radios: the arrow keys go round to "Wie vraagt wat", which shows the asks mode at once;
     # Enter there keeps it (it does not run a search).
     tab_to("mode")
+    page.keyboard.press("ArrowLeft")  # round to the last mode, "Documenten bekijken", shown at once
+    page.wait_for_selector("#docs-view:not([hidden])")
     page.keyboard.press("ArrowLeft")
     page.wait_for_selector("#asks-view:not([hidden])")
+    assert page.locator("#docs-view").is_hidden()
     page.keyboard.press("Enter")
     assert "mode=asks" in page.url and page.locator("#results").is_hidden()
     page.wait_for_selector("#org option:nth-child(2)", state="attached")
@@ -589,7 +592,7 @@ def test_old_results_are_cleared_when_a_new_request_starts_or_fails(page) -> Non
     assert page.locator("#hits li").count() == 0 and page.locator("#answer > *").count() == 0
     # A failing request (reversed dates) after results: nothing of the old outcome stays either.
     ask(page, "Wat vraagt de NVZ van het nieuwe kabinet?", mode="search")
-    page.locator("summary").click()
+    page.locator("#filters summary").click()
     page.fill("#from", "2025-12-12")
     page.fill("#to", "2025-12-01")
     page.get_by_role("button", name="Zoeken").click()

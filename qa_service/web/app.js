@@ -608,7 +608,9 @@ function keepView(s, view) {
 
 // Which part of the page shows: "search" (the search modes), "asks", "docs" or "doc" (one document).
 function setView(name) {
+  // An answer that arrives after the reader left its mode must not overwrite what is shown.
   if (name !== "asks") cancelAsks();
+  if (name !== "docs") cancelDocs();
   $("doc-view").hidden = name !== "doc"; $("search-view").hidden = name === "doc";
   $("asks-view").hidden = name !== "asks"; $("docs-view").hidden = name !== "docs";
   const browsing = name === "asks" || name === "docs";

@@ -43,7 +43,9 @@ const DOCS_PAGE = 100;     // items drawn at once; the rest on request
 const DOCS_FETCH = 500;    // the API's largest page
 const SHOWN_ORGS = 4;      // a joint letter's signers beyond these are counted, not listed
 const docsCache = new Map();
-let docsSeq = 0;
+let docsSeq = 0;         // the newest list request: an older answer arriving late is dropped
+
+function cancelDocs() { docsSeq += 1; }
 
 // Every document the API lists for this kind and organisation (all pages), fetched once.
 async function fetchDocs(kind, org) {
@@ -184,6 +186,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("docs-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const s = readDocsForm();
+    // A deliberate request reads the list afresh (documents can be added while the page is open).
+    docsCache.clear();
     const url = urlFor(s);
     if (url !== location.pathname + location.search) history.pushState(null, "", url);
     showDocs(s).then(() => {
