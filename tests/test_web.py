@@ -375,11 +375,14 @@ def test_asks_by_organisation_shows_status_words_and_bar_counts(page, base_url) 
     page.screenshot(path=str(ARTIFACTS / "asks-org-desktop.png"), full_page=False)
     # The letter link opens the letter with the ask itself highlighted; back returns to the asks.
     ask_text = " ".join(first.locator(".ask-text").inner_text().split())
+    letter_href = first.locator(".ask-source a").get_attribute("href")
     first.locator(".ask-source a").click()
     page.wait_for_selector("#cited")
     assert " ".join(page.locator("#cited").inner_text().split()) == ask_text
     page.get_by_role("link", name="← Terug naar de resultaten").first.click()
     page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    # The asks are shown as they were, the focus back on the letter link that was followed.
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=letter_href)
 
 
 def test_asks_by_chapter_lists_organisations(page, base_url) -> None:  # type: ignore[no-untyped-def]
