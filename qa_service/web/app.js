@@ -648,10 +648,10 @@ const words = (text, n) => {
 // Each passage link is named by what the passage holds: its own heading (when the document's title does
 // not already say it) and its first words, so a screen-reader user can choose from the list of links.
 function passageNames(doc) {
-  const own = new Set([...(doc.heading_path || []), doc.title]);
+  const own = (h) => (doc.heading_path || []).includes(h) || (doc.title || "").includes(h);
   const seen = new Map();
   return (doc.passages || []).map((p, i) => {
-    const heading = (p.heading_path || []).filter((h) => !own.has(h)).slice(-1)[0];
+    const heading = (p.heading_path || []).filter((h) => !own(h)).slice(-1)[0];
     const start = words(doc.text.slice(p.char_start, p.char_end), heading ? 8 : 12);
     let name = heading && !start.startsWith(heading) ? `${heading}: ${start}` : start || `${t("passage")} ${i + 1}`;
     const n = (seen.get(name) || 0) + 1;
