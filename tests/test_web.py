@@ -842,3 +842,27 @@ def test_documents_view_in_english_at_phone_width(browser, base_url) -> None:  #
     assert pg.locator("#passages-heading").inner_text().endswith("in this document")
     assert pg.evaluate("document.documentElement.scrollWidth") <= 375
     ctx.close()
+
+
+def test_documents_view_keyboard_only(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "mode":
+            break
+    page.keyboard.press("ArrowLeft")  # the last mode: "Documenten bekijken", shown at once
+    page.wait_for_selector("#docs-list li")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "d-text"
+    page.keyboard.type("zorg")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'docs-heading'")
+    assert "text=zorg" in page.url and " van de " in page.locator("#docs-heading").inner_text()
+    page.keyboard.press("Tab")
+    href = page.evaluate("document.activeElement.getAttribute('href')")
+    assert href and "doc=" in href
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'doc-title'")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#docs-view:not([hidden])")
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)
