@@ -126,6 +126,18 @@ def test_document_filter_and_passage_neighbours(client: TestClient) -> None:
     assert p["id"] == pid and p["document"]["id"] == doc_id and "previous" in p and "next" in p
 
 
+def test_a_document_gives_its_passages_places_in_its_text(client: TestClient) -> None:
+    # The web page names each passage link by its words and heading, without a request per passage.
+    for kind in ("letter", "agreement_section"):
+        doc_id = client.get("/v1/documents", params={"kind": kind, "limit": 1}).json()["documents"][0]["id"]
+        doc = client.get(f"/v1/documents/{doc_id}").json()
+        assert [p["id"] for p in doc["passages"]] == doc["passage_ids"] and doc["passages"]
+        for span in doc["passages"]:
+            passage = client.get(f"/v1/passages/{span['id']}").json()
+            assert doc["text"][span["char_start"] : span["char_end"]] == passage["text"]
+            assert span["heading_path"] == passage["heading_path"]
+
+
 def test_documents_know_their_organisations_and_short_names(client: TestClient) -> None:
     # "VNG" is no part of "Vereniging van Nederlandse Gemeenten"; it is its short name.
     page = client.get("/v1/documents", params={"sender": "VNG", "kind": "letter", "limit": 50}).json()

@@ -96,8 +96,8 @@ def test_search_mode_and_kind_filter(page) -> None:  # type: ignore[no-untyped-d
     page.goto("/")
     page.get_by_label("Uw vraag, bewering of zoekwoorden").fill("stikstof natuur")
     page.locator("input[name=mode][value=search]").check()
-    page.locator("summary").click()
-    page.get_by_label("Soort document").select_option("agreement_section")
+    page.locator("#filters summary").click()
+    page.locator("#form").get_by_label("Soort document").select_option("agreement_section")
     page.get_by_role("button", name="Zoeken").click()
     page.wait_for_selector("#hits li")
     metas = page.locator("#hits .meta").all_inner_texts()
@@ -126,7 +126,7 @@ def test_document_view_highlights_and_scrolls_to_the_passage(page) -> None:  # t
     assert page.locator("#passage-links a").count() >= 1
     assert "NVZ" in page.locator("#doc-meta").inner_text()
     page.screenshot(path=str(ARTIFACTS / "document-desktop.png"), full_page=False)
-    page.get_by_role("link", name="← Terug naar de resultaten").click()
+    page.get_by_role("link", name="← Terug naar de resultaten").first.click()
     page.wait_for_selector("#results:not([hidden])")
 
 
@@ -182,24 +182,58 @@ def test_error_state_is_announced(page) -> None:  # type: ignore[no-untyped-def]
     assert "te lang" in page.locator("#status").inner_text()
 
 
-def test_accessibility_axe(page) -> None:  # type: ignore[no-untyped-def]
+def axe_serious(page) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """axe-core's serious and critical violations (WCAG 2 A/AA, 2.1 AA) of what the page shows, folded parts opened."""
+    page.locator("details").evaluate_all("els => els.forEach(d => d.open = true)")
+    page.add_script_tag(path=str(AXE))
+    res = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+    return [v for v in res["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_accessibility_axe(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    """Every mode of the page, and its error states, in Dutch and English: no serious or critical violation."""
     if not AXE.exists():
         pytest.fail("axe-core missing: npm install --prefix tests/web")
-    results = []
+    letter = _api(base_url, "/v1/documents?kind=letter&limit=1")["documents"][0]["id"]
+    section = _api(base_url, "/v1/documents?kind=agreement_section&limit=1")["documents"][0]["id"]
+    cited = _api(base_url, f"/v1/documents/{letter}")["passage_ids"][1]
     pages = (
         ("/", "#q"),
         ("/?" + urlencode({"q": LOW_CONFIDENCE_QUESTION, "mode": "ask"}), "#candidates-box"),
         ("/?" + urlencode({"q": FACT_QUESTION, "mode": "ask"}), "#answer-box"),
+        ("/?" + urlencode({"q": "Sinds wanneer bestaat het korps Nationale Politie?", "mode": "ask"}), "#answer-box"),
+        ("/?" + urlencode({"q": "Wat is de hoofdstad van Peru?", "mode": "ask"}), "#answer .answer.none"),
+        ("/?" + urlencode({"q": "stikstof natuur", "mode": "search"}), "#hits li"),
+        ("/?" + urlencode({"q": "Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar.",
+                           "mode": "factcheck"}), "#hits li"),
+        ("/?mode=asks&by=org", "#org option:nth-child(2)"),
+        ("/?" + urlencode({"mode": "asks", "by": "org", "org": _first_org(base_url)}), ".ask-card"),
+        ("/?mode=asks&by=chapter", "#chapter option:nth-child(2)"),
+        ("/?mode=asks&by=overview", "#overview-table"),
+        ("/?" + urlencode({"mode": "asks", "by": "search", "q": "meer geld voor de zorg"}), ".org-group"),
+        ("/?" + urlencode({"mode": "asks", "by": "letter", "letter": letter}), "#asks-results:not([hidden])"),
+        ("/?mode=docs", "#docs-list li"),
+        ("/?mode=docs&doctype=letter&org=VNG&sort=new", "#docs-list li"),
+        ("/?mode=docs&text=zzzqqqxyz", "#docs-list li.none"),
+        ("/?" + urlencode({"doc": letter, "p": cited}), "#cited"),
+        ("/?" + urlencode({"mode": "docs", "doc": section}), "#passage-links li"),
+        # Error states: a refused query, a reversed date range, a document that does not exist, an unknown chapter.
+        ("/?q=" + "x" * 2500 + "&mode=search", "#status.error"),
+        ("/?mode=docs&since=2025-12-12&until=2025-12-01", "#status.error"),
+        ("/?doc=bestaat-niet", "#status.error"),
+        ("/?" + urlencode({"mode": "asks", "by": "chapter", "chapter": "Bestaat niet"}), "#status.error"),
+        ("/?lang=en&mode=docs", "#docs-list li"),
+        ("/?" + urlencode({"lang": "en", "doc": letter, "p": cited}), "#cited"),
+        ("/?" + urlencode({"lang": "en", "q": LOW_CONFIDENCE_QUESTION, "mode": "ask"}), "#candidates-box"),
     )
+    found = []
     for url, wait in pages:
         page.goto(url)
-        page.wait_for_selector(wait)
-        page.add_script_tag(path=str(AXE))
-        res = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
-        results.append(res)
-    serious = [v for r in results for v in r["violations"] if v["impact"] in ("serious", "critical")]
-    (ARTIFACTS / "axe.json").write_text(json.dumps([r["violations"] for r in results], indent=1))
-    assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+        page.wait_for_selector(wait, state="attached")
+        page.wait_for_function("!/…$/.test(document.getElementById('status').textContent)")  # nothing loading
+        found += [(url[:80], v) for v in axe_serious(page)]
+    (ARTIFACTS / "axe.json").write_text(json.dumps([[u, v] for u, v in found], indent=1))
+    assert not found, [(u, v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for u, v in found]
 
 
 def test_fact_answer_gives_confidence_in_words_citation_and_its_origin(page) -> None:  # type: ignore[no-untyped-def]
@@ -341,11 +375,14 @@ def test_asks_by_organisation_shows_status_words_and_bar_counts(page, base_url) 
     page.screenshot(path=str(ARTIFACTS / "asks-org-desktop.png"), full_page=False)
     # The letter link opens the letter with the ask itself highlighted; back returns to the asks.
     ask_text = " ".join(first.locator(".ask-text").inner_text().split())
+    letter_href = first.locator(".ask-source a").get_attribute("href")
     first.locator(".ask-source a").click()
     page.wait_for_selector("#cited")
     assert " ".join(page.locator("#cited").inner_text().split()) == ask_text
-    page.get_by_role("link", name="← Terug naar de resultaten").click()
+    page.get_by_role("link", name="← Terug naar de resultaten").first.click()
     page.wait_for_selector("#asks-results:not([hidden]) .ask-card")
+    # The asks are shown as they were, the focus back on the letter link that was followed.
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=letter_href)
 
 
 def test_asks_by_chapter_lists_organisations(page, base_url) -> None:  # type: ignore[no-untyped-def]
@@ -432,8 +469,11 @@ def test_asks_keyboard_only(page, base_url) -> None:  # type: ignore[no-untyped-
     # The mode radios: the arrow keys go round to "Wie vraagt wat", which shows the asks mode at once;
     # Enter there keeps it (it does not run a search).
     tab_to("mode")
+    page.keyboard.press("ArrowLeft")  # round to the last mode, "Documenten bekijken", shown at once
+    page.wait_for_selector("#docs-view:not([hidden])")
     page.keyboard.press("ArrowLeft")
     page.wait_for_selector("#asks-view:not([hidden])")
+    assert page.locator("#docs-view").is_hidden()
     page.keyboard.press("Enter")
     assert "mode=asks" in page.url and page.locator("#results").is_hidden()
     page.wait_for_selector("#org option:nth-child(2)", state="attached")
@@ -555,7 +595,7 @@ def test_old_results_are_cleared_when_a_new_request_starts_or_fails(page) -> Non
     assert page.locator("#hits li").count() == 0 and page.locator("#answer > *").count() == 0
     # A failing request (reversed dates) after results: nothing of the old outcome stays either.
     ask(page, "Wat vraagt de NVZ van het nieuwe kabinet?", mode="search")
-    page.locator("summary").click()
+    page.locator("#filters summary").click()
     page.fill("#from", "2025-12-12")
     page.fill("#to", "2025-12-01")
     page.get_by_role("button", name="Zoeken").click()
@@ -627,3 +667,202 @@ def test_factcheck_speaks_of_the_claim(page) -> None:  # type: ignore[no-untyped
     assert "your question" not in text, text[:1500]
     if page.locator("#hits li.hit").count():
         assert "your claim" in text
+
+
+# -- Honest at the edges: passage links by name, "Terug" near and back to where the reader was ---
+
+
+def _focused(page) -> str:  # type: ignore[no-untyped-def]
+    return str(page.evaluate("document.activeElement.id || document.activeElement.getAttribute('href') || ''"))
+
+
+def test_passage_links_are_named_by_their_content(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    for kind in ("letter", "agreement_section"):
+        docs = _api(base_url, f"/v1/documents?kind={kind}&limit=500")["documents"]
+        doc = max((_api(base_url, f"/v1/documents/{d['id']}") for d in docs[:12]), key=lambda d: len(d["passage_ids"]))
+        current = doc["passage_ids"][-1]
+        page.goto("/?" + urlencode({"doc": doc["id"], "p": current}))
+        page.wait_for_selector("#cited")
+        links = page.locator("#passage-links a")
+        names = links.evaluate_all("els => els.map(e => e.textContent.trim())")
+        assert len(names) == len(doc["passage_ids"]) > 1, (kind, names)
+        # Each name is the passage's own words (its heading may come first), and no two are alike.
+        assert len(set(names)) == len(names), names
+        text = " ".join(doc["text"].split())
+        for name in names:
+            assert not re.fullmatch(r"Passage \d+", name), name
+            words = name.split(": ")[-1].removesuffix(" (geciteerd)").rstrip(" …")
+            assert words and words in text, (name, words)
+        # The accessible name is that same text (no aria-label overriding it), the cited one marked current.
+        assert links.first.evaluate("e => !e.hasAttribute('aria-label')")
+        marked = page.locator("#passage-links a[aria-current=true]")
+        assert marked.count() == 1 and marked.get_attribute("href").endswith("p=" + current.replace(":", "%3A"))
+        assert page.locator("#passages-heading").inner_text() == f"{len(names)} passages in dit document"
+
+
+def test_terug_is_near_the_cited_passage_and_focus_returns_to_the_opening_link(page) -> None:  # type: ignore[no-untyped-def]
+    ask(page, LOW_CONFIDENCE_QUESTION, mode="search")
+    opens = page.locator("#hits a.open")
+    assert opens.count() >= 3
+    opener = opens.nth(2)
+    href = opener.get_attribute("href")
+    opener.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#cited")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'cited'")
+    # A few Shift+Tabs from the cited passage reach "Terug" (the passage list is folded), not dozens.
+    presses = 0
+    while _focused(page) != "back":
+        page.keyboard.press("Shift+Tab")
+        presses += 1
+        assert presses <= 4, f"'Terug' not reached in 4 Shift+Tabs (at {_focused(page)})"
+    assert page.locator("#back").inner_text() == "← Terug naar de resultaten"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results:not([hidden])")
+    # The focus is back on the very link that opened the document, not on the page body.
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)
+    assert opener.evaluate("e => e === document.activeElement")
+    # The browser's back button and Escape do the same.
+    opener.press("Enter")
+    page.wait_for_selector("#doc-view:not([hidden]) #cited")
+    page.go_back()
+    page.wait_for_selector("#results:not([hidden])")
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)
+    opener.press("Enter")
+    page.wait_for_selector("#doc-view:not([hidden]) #cited")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#results:not([hidden])")
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)
+    # Opened from a shared link (nothing was shown before): Terug shows the results with the focus on that link.
+    page.goto(base_url_of(page) + href)
+    page.wait_for_selector("#cited")
+    page.locator("#back").click()
+    page.wait_for_selector("#results:not([hidden])")
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)
+
+
+def base_url_of(page) -> str:  # type: ignore[no-untyped-def]
+    return str(page.evaluate("location.origin"))
+
+
+# -- "Documenten bekijken": who wrote, when, about what -------------------------------------------
+
+
+def test_documents_view_lists_filters_and_opens_a_document(page, base_url) -> None:  # type: ignore[no-untyped-def]
+    everything = _api(base_url, "/v1/documents?limit=500")
+    page.goto("/")
+    page.get_by_role("radio", name="Documenten bekijken").check()
+    page.wait_for_selector("#docs-list li")
+    assert "mode=docs" in page.url
+    assert page.locator("#docs-heading").inner_text() == f"Alle {everything['total']} documenten"
+    items = page.locator("#docs-list > li.doc-item")
+    assert items.count() == min(100, everything["total"])
+    if everything["total"] > 100:
+        page.locator("#docs-more").click()
+        count = "(n) => document.querySelectorAll('#docs-list > li').length === n"
+        page.wait_for_function(count, arg=everything["total"])
+    first = everything["documents"][0]
+    card = page.locator(f"#docs-list li[data-doc='{first['id']}']")
+    meta = card.locator(".meta").inner_text()
+    assert card.locator("h4 a").inner_text() == first["title"]
+    assert first["sender"] in meta and first["subject"] in meta and (first["registration_number"] or "") in meta
+    day = page.evaluate("(iso) => dateWords(iso)", first["date"])
+    assert re.fullmatch(r"\d{1,2} [a-z]+ \d{4}", day) and day in meta
+
+    # By organisation (a short name whole, as the API matches it) and kind: what the API lists.
+    form = page.locator("#docs-form")
+    form.get_by_label("Organisatie of afkorting").fill("VNG")
+    form.get_by_label("Soort document").select_option("letter")
+    form.get_by_role("button", name="Toon documenten").click()
+    api_docs = _api(base_url, "/v1/documents?" + urlencode({"sender": "VNG", "kind": "letter", "limit": 500}))
+    page.wait_for_function("(n) => document.getElementById('docs-heading').innerText.startsWith(n + ' van de')",
+                           arg=api_docs["total"])
+    page.wait_for_function("document.activeElement.id === 'docs-heading'")
+    shown = page.locator("#docs-list > li.doc-item").evaluate_all("els => els.map(e => e.dataset.doc)")
+    assert shown == [d["id"] for d in api_docs["documents"]] and shown
+    assert "org=VNG" in page.url and "doctype=letter" in page.url
+
+    # By words of the title or subject (case and accents aside), and by date: on the page alone.
+    page.goto("/?mode=docs&text=ZORG")
+    page.wait_for_selector("#docs-list li")
+    titles = page.locator("#docs-list > li.doc-item").evaluate_all("els => els.map(e => e.innerText.toLowerCase())")
+    docs = everything["documents"]
+    expected = [d for d in docs if "zorg" in " ".join([d["title"], d["subject"] or "", *d["heading_path"]]).lower()]
+    assert len(titles) == len(expected) and all("zorg" in t for t in titles)
+    page.goto("/?mode=docs&since=2025-12-01&until=2025-12-05&sort=old")
+    page.wait_for_selector("#docs-list li")
+    dates = [d["date"] for d in everything["documents"] if d["date"] and "2025-12-01" <= d["date"] <= "2025-12-05"]
+    shown = page.locator("#docs-list > li.doc-item").evaluate_all("els => els.map(e => e.dataset.doc)")
+    by_id = {d["id"]: d for d in everything["documents"]}
+    assert len(shown) == len(dates) and [by_id[i]["date"] for i in shown] == sorted(dates)
+    # Nothing found says so; a reversed range is refused in words, nothing listed.
+    page.goto("/?mode=docs&text=zzzqqqxyz")
+    page.wait_for_selector("#docs-list li.none")
+    assert "Geen documenten die aan deze filters voldoen" in page.locator("#docs-list").inner_text()
+    page.goto("/?mode=docs&since=2025-12-12&until=2025-12-01")
+    page.wait_for_selector("#status.error")
+    refused = page.locator("#status").inner_text()
+    assert "De begindatum (12 december 2025) ligt na de einddatum (1 december 2025)" in refused, refused
+    assert page.locator("#docs-results").is_hidden()
+
+    # A document opens in the document view; Terug returns to the same filtered list, focus on its link.
+    page.goto("/?mode=docs&doctype=letter&org=VNG")
+    page.wait_for_selector("#docs-list li")
+    link = page.locator("#docs-list a").nth(min(1, api_docs["total"] - 1))
+    title, href = link.inner_text(), link.get_attribute("href")
+    link.click()
+    page.wait_for_selector("#doc-view:not([hidden])")
+    page.wait_for_function("(t) => document.getElementById('doc-title').innerText === t", arg=title)
+    assert page.evaluate("document.activeElement.id") == "doc-title"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "back"
+    assert page.locator("#back").inner_text() == "← Terug naar de documenten"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#docs-view:not([hidden])")
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)
+    assert page.locator("#d-org").input_value() == "VNG" and page.locator("#d-kind").input_value() == "letter"
+    page.screenshot(path=str(ARTIFACTS / "documents-desktop.png"))
+
+
+def test_documents_view_in_english_at_phone_width(browser, base_url) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base_url, is_mobile=True)
+    pg = ctx.new_page()
+    pg.goto("/?mode=docs&lang=en")
+    pg.wait_for_selector("#docs-list li")
+    assert pg.locator("label[for=d-org]").inner_text() == "Organisation or short name"
+    assert pg.locator("#docs-heading").inner_text().startswith("All ")
+    assert "Type" in pg.locator("#docs-list li").first.inner_text()
+    body = pg.evaluate("document.body.innerText")
+    assert not re.search(r"\b(null|undefined|NaN)\b", body), body[:2000]
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    pg.screenshot(path=str(ARTIFACTS / "documents-phone-en.png"))
+    pg.locator("#docs-list a").first.click()
+    pg.wait_for_selector("#doc-view:not([hidden]) #passage-links li", state="attached")
+    assert pg.locator("#back").inner_text() == "← Back to the documents"
+    assert pg.locator("#passages-heading").inner_text().endswith("in this document")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    ctx.close()
+
+
+def test_documents_view_keyboard_only(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "mode":
+            break
+    page.keyboard.press("ArrowLeft")  # the last mode: "Documenten bekijken", shown at once
+    page.wait_for_selector("#docs-list li")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "d-text"
+    page.keyboard.type("zorg")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'docs-heading'")
+    assert "text=zorg" in page.url and " van de " in page.locator("#docs-heading").inner_text()
+    page.keyboard.press("Tab")
+    href = page.evaluate("document.activeElement.getAttribute('href')")
+    assert href and "doc=" in href
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'doc-title'")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#docs-view:not([hidden])")
+    page.wait_for_function("(h) => document.activeElement.getAttribute('href') === h", arg=href)

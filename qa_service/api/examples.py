@@ -179,6 +179,10 @@ DOCUMENT: dict[str, Any] = {
     **LETTER_REF,
     "text": "Nederlandse\nVereniging van\nZiekenhuizen\n\n202500736\n\nDatum\n26 november 2025\n\n...",
     "passage_ids": [PASSAGE_ID, "000_bc9a0256b61318aa-L5-p1"],
+    "passages": [
+        {"id": PASSAGE_ID, "char_start": 0, "char_end": 74, "heading_path": []},
+        {"id": "000_bc9a0256b61318aa-L5-p1", "char_start": 76, "char_end": 412, "heading_path": []},
+    ],
     "addressee": "Geachte heer Van Haersma Buma",
     "date_raw": "26 november 2025",
     "reply_id": "000_bc9a0256b61318aa-L215",

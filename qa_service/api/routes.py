@@ -223,10 +223,15 @@ def list_documents(
 def get_document(doc_id: DocId, svc: ServiceDep) -> dict[str, Any]:
     """One document: metadata, clean text and the ids of its passages."""
     d = svc.document(doc_id)
+    passages = svc.passages_of(doc_id)
     return {
         **document_ref(d),
         "text": d.text,
-        "passage_ids": [p.id for p in svc.passages_of(doc_id)],
+        "passage_ids": [p.id for p in passages],
+        "passages": [
+            {"id": p.id, "char_start": p.char_start, "char_end": p.char_end, "heading_path": p.heading_path}
+            for p in passages
+        ],
         "addressee": d.addressee,
         "date_raw": d.date_raw,
         "reply_id": d.reply_id,

@@ -167,9 +167,19 @@ class SearchResponse(BaseModel):
     index: IndexInfo
 
 
+class PassageSpan(BaseModel):
+    id: str
+    char_start: int
+    char_end: int
+    heading_path: list[str]
+
+
 class DocumentOut(DocumentRef):
     text: str
     passage_ids: list[str]
+    passages: list[PassageSpan] = Field(
+        default_factory=list, description="The passages' places in `text`, so a reader can name each by its words"
+    )
     signatory: str | None
     addressee: str | None
     date_raw: str | None

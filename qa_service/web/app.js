@@ -14,6 +14,9 @@ const I18N = {
     kindAgreement: "Coalitieakkoord", kindReply: "Antwoorden van de informateur", senderLabel: "Afzender bevat",
     fromLabel: "Datum vanaf", toLabel: "Datum tot en met", back: "← Terug naar de resultaten",
     passagesHeading: "Passages in dit document",
+    passagesCount: (n) => n === 1 ? "1 passage in dit document" : `${n} passages in dit document`,
+    backDocs: "← Terug naar de documenten", backStart: "← Terug naar de startpagina",
+    currentPassage: "geciteerd",
     footer: "Gevonden tekst komt letterlijk uit de documenten; de dienst beoordeelt niet of iets waar is.",
     langButton: "English", langLabel: "Switch to English",
     loading: "Bezig met zoeken…", empty: "Geef een vraag, bewering of zoekwoorden op.",
@@ -70,6 +73,9 @@ const I18N = {
     kindAgreement: "Coalition agreement", kindReply: "Replies of the informateur", senderLabel: "Sender contains",
     fromLabel: "Date from", toLabel: "Date up to", back: "← Back to the results",
     passagesHeading: "Passages in this document",
+    passagesCount: (n) => n === 1 ? "1 passage in this document" : `${n} passages in this document`,
+    backDocs: "← Back to the documents", backStart: "← Back to the start page",
+    currentPassage: "cited",
     footer: "Text shown is quoted from the documents; the service does not judge whether anything is true.",
     langButton: "Nederlands", langLabel: "Schakel naar Nederlands",
     loading: "Searching…", empty: "Enter a question, claim or keywords.",
@@ -166,7 +172,8 @@ function writeForm(s) {
 function stateFromUrl() {
   const p = new URLSearchParams(location.search);
   const s = {};
-  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p", "at", "by", "org", "chapter", "status", "letter"])
+  for (const k of ["q", "mode", "kind", "sender", "from", "to", "doc", "p", "at", "by", "org", "chapter", "status", "letter",
+                   "text", "doctype", "since", "until", "sort"])
     if (p.get(k)) s[k] = p.get(k);
   return s;
 }
@@ -536,6 +543,7 @@ function formProblem(s) {
 
 // The previous question's outcome must not stand under a new request's message or error.
 function clearResults() {
+  rendered = null;
   $("results").hidden = true;
   fill($("answer")); fill($("hits"));
   $("results-heading").textContent = "";
@@ -550,7 +558,7 @@ async function run(s) {
     return;
   }
   if (!s.q) { setStatus(t("empty"), true); $("q").focus(); return; }
-  setModeView(false);
+  setView("search");
   setStatus(t("loading"));
   $("submit").disabled = true;
   try {
@@ -573,6 +581,7 @@ async function run(s) {
     // The status line announces the outcome to screen readers only; the page shows it once, in the box.
     setStatus(shown.status);
     $("status").classList.add("visually-hidden");
+    keepView(s, "search");
   } catch (err) {
     clearResults();
     setStatus(errorText(err, s), true);
@@ -581,23 +590,106 @@ async function run(s) {
   }
 }
 
+// What the page shows now besides the document view, so "Terug" can show it again as it was (its
+// scroll, open details and "more" pages kept) and put the focus back on the link that was followed.
+let rendered = null;   // { key, view, status } of the search results, asks or document list on the page
+let opener = null;     // the link that opened the document view: { node, href, index }
+let lastDocHref = null; // the address of the document view last shown
+
+function viewKey(s) {
+  const keys = Object.keys(s).filter((k) => s[k] && !["doc", "p", "at"].includes(k)).sort();
+  return `${lang}|${keys.map((k) => `${k}=${s[k]}`).join("&")}`;
+}
+
+// `view` has finished showing state `s`: remember it (and announce it again on return).
+function keepView(s, view) {
+  rendered = { key: viewKey(s), view, status: $("status").textContent };
+}
+
+// Which part of the page shows: "search" (the search modes), "asks", "docs" or "doc" (one document).
+function setView(name) {
+  // An answer that arrives after the reader left its mode must not overwrite what is shown.
+  if (name !== "asks") cancelAsks();
+  if (name !== "docs") cancelDocs();
+  $("doc-view").hidden = name !== "doc"; $("search-view").hidden = name === "doc";
+  $("asks-view").hidden = name !== "asks"; $("docs-view").hidden = name !== "docs";
+  const browsing = name === "asks" || name === "docs";
+  $("ask-row").hidden = browsing; $("filters").hidden = browsing;
+  if (browsing) $("results").hidden = true;
+}
+
+const VIEW_HEADINGS = { search: "results-heading", asks: "asks-heading", docs: "docs-heading" };
+
+// Back from a document: the link that opened it gets the focus again (found by its address and place
+// when the list was drawn anew, e.g. after a reload); else the heading of what is shown.
+function returnFocus() {
+  // Opened from a shared link, nothing was followed: the list's link to the document last shown stands in.
+  if (!opener && lastDocHref) opener = { node: null, href: lastDocHref, index: 0 };
+  let target = opener && opener.node && opener.node.isConnected ? opener.node : null;
+  if (!target && opener) {
+    const same = [...document.querySelectorAll("main a")].filter((a) => a.getAttribute("href") === opener.href);
+    target = same[opener.index] || same[0] || null;
+  }
+  if (!target || !target.getClientRects().length) {
+    const view = ["search", "asks", "docs"].find((v) => !$(v === "search" ? "results" : `${v}-view`).hidden);
+    target = view ? $(VIEW_HEADINGS[view]) : null;
+    if (target && !target.getClientRects().length) target = null;
+  }
+  if (!target) return;
+  target.scrollIntoView({ block: "center" });
+  target.focus({ preventScroll: true });
+}
+
+const words = (text, n) => {
+  const all = text.replace(/\s+/g, " ").trim().split(" ");
+  return all.length > n ? `${all.slice(0, n).join(" ")} …` : all.join(" ");
+};
+
+// Each passage link is named by what the passage holds: its own heading (when the document's title does
+// not already say it) and its first words, so a screen-reader user can choose from the list of links.
+function passageNames(doc) {
+  const own = (h) => (doc.heading_path || []).includes(h) || (doc.title || "").includes(h);
+  const seen = new Map();
+  return (doc.passages || []).map((p, i) => {
+    const heading = (p.heading_path || []).filter((h) => !own(h)).slice(-1)[0];
+    const start = words(doc.text.slice(p.char_start, p.char_end), heading ? 8 : 12);
+    let name = heading && !start.startsWith(heading) ? `${heading}: ${start}` : start || `${t("passage")} ${i + 1}`;
+    const n = (seen.get(name) || 0) + 1;
+    seen.set(name, n);
+    if (n > 1) name += ` (${n})`;
+    return { id: p.id, name };
+  });
+}
+
+function backLabel(s) {
+  return t(s.mode === "docs" ? "backDocs" : s.mode === "asks" || s.q ? "back" : "backStart");
+}
+
 async function showDocument(docId, passageId, at) {
-  cancelAsks();
-  $("search-view").hidden = true; $("asks-view").hidden = true; $("doc-view").hidden = false;
+  const state = stateFromUrl();
+  lastDocHref = location.pathname + location.search;
+  setView("doc");
+  for (const b of [$("back"), $("back-end")]) b.textContent = backLabel(state);
   setStatus(t("loadingDoc"));
   try {
     const doc = await api(`/v1/documents/${encodeURIComponent(docId)}`);
     // `at` ("start-end") marks a span of the text itself, such as an ask in its letter.
     const span = /^(\d+)-(\d+)$/.exec(at || "");
+    const found = (doc.passages || []).find((x) => x.id === passageId);
     const p = span ? { char_start: Number(span[1]), char_end: Number(span[2]) }
-      : passageId ? await api(`/v1/passages/${encodeURIComponent(passageId)}`) : null;
+      : found || (passageId ? await api(`/v1/passages/${encodeURIComponent(passageId)}`) : null);
     $("doc-title").textContent = doc.title;
     $("doc-meta").replaceWith(Object.assign(metaList(doc), { id: "doc-meta" }));
     fill($("doc-asks"), doc.kind === "letter" || doc.kind === "attachment"
       ? el("a", { href: urlFor({ mode: "asks", by: "letter", letter: docId }) }, t("letterAsks")) : null);
-    $("passage-links").replaceChildren(...doc.passage_ids.map((pid, i) =>
-      el("li", {}, el("a", { href: urlFor({ ...stateFromUrl(), doc: docId, p: pid, at: null }), class: "passage-link",
-                             "aria-current": pid === passageId ? "true" : null }, `${t("passage")} ${i + 1}`))));
+    const names = passageNames(doc);
+    $("passages-heading").textContent = t("passagesCount")(names.length);
+    $("passage-links").replaceChildren(...names.map(({ id, name }) => {
+      const current = id === passageId;
+      return el("li", {}, el("a", { href: urlFor({ ...state, doc: docId, p: id, at: null }), class: "passage-link",
+                                     "aria-current": current ? "true" : null },
+        name, current ? el("span", { class: "current-mark" }, ` (${t("currentPassage")})`) : null));
+    }));
     // Paragraphs with their offsets, the cited passage wrapped in one highlighted, focusable span.
     const article = $("doc-text");
     article.replaceChildren();
@@ -609,7 +701,7 @@ async function showDocument(docId, passageId, at) {
       const node = el("p");
       if (p && p.char_end > a && p.char_start < b) {
         const s = Math.max(p.char_start, a) - a, e = Math.min(p.char_end, b) - a;
-        const span = el("span", { class: "cited" }, para.slice(s, e));
+        const span = el("mark", { class: "cited" }, para.slice(s, e));
         if (!cited) { span.id = "cited"; span.tabIndex = -1; span.setAttribute("aria-label", t("cited")); cited = span; }
         node.append(para.slice(0, s), span, para.slice(e));
       } else node.textContent = para;
@@ -620,16 +712,34 @@ async function showDocument(docId, passageId, at) {
     else $("doc-title").focus();
   } catch (err) {
     setStatus(errorText(err), true);
+    $("back").focus();
   }
 }
 
-function route() {
+// Show the URL's state. Leaving the document view for what was shown before it shows that again as it
+// was; anything else is drawn anew. Resolves once it is shown.
+async function route() {
   const s = stateFromUrl();
+  const fromDoc = !$("doc-view").hidden;
   writeForm(s);
-  if (s.doc) showDocument(s.doc, s.p, s.at);
-  else if (s.mode === "asks") showAsks(s);
-  else if (s.q) run(s);
-  else { setModeView(false); $("results").hidden = true; }
+  if (s.doc) return showDocument(s.doc, s.p, s.at);
+  if (rendered && rendered.key === viewKey(s)) {
+    setView(rendered.view);
+    if (rendered.view === "search") $("results").hidden = false;
+    setStatus(rendered.status);
+    $("status").classList.add("visually-hidden");
+  } else if (s.mode === "asks") await showAsks(s);
+  else if (s.mode === "docs") await showDocs(s);
+  else if (s.q) await run(s);
+  else { setView("search"); $("results").hidden = true; setStatus(""); }
+  if (fromDoc) returnFocus();
+}
+
+function goBack(ev) {
+  ev.preventDefault();
+  const s = stateFromUrl(); delete s.doc; delete s.p; delete s.at;
+  history.pushState(null, "", urlFor(s));
+  route();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -637,9 +747,12 @@ document.addEventListener("DOMContentLoaded", () => {
   $("form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const s = readForm();
-    // Enter on the asks mode's radio submits this form too: that mode has its own pickers.
-    if (s.mode === "asks") {
-      if (stateFromUrl().mode !== "asks") { history.pushState(null, "", urlFor({ mode: "asks", by: "org" })); route(); }
+    // Enter on the asks or documents mode's radio submits this form too: those modes have their own forms.
+    if (s.mode === "asks" || s.mode === "docs") {
+      if (stateFromUrl().mode !== s.mode) {
+        history.pushState(null, "", urlFor(s.mode === "asks" ? { mode: "asks", by: "org" } : { mode: "docs" }));
+        route();
+      }
       return;
     }
     history.pushState(null, "", urlFor(s));
@@ -655,14 +768,20 @@ document.addEventListener("DOMContentLoaded", () => {
     const a = ev.target.closest("a");
     if (!a || !a.getAttribute("href") || !a.getAttribute("href").startsWith("/?")) return;
     ev.preventDefault();
-    history.pushState(null, "", a.getAttribute("href"));
+    const href = a.getAttribute("href");
+    // A link from a list into the document view: "Terug" brings the focus back to it.
+    if (/[?&]doc=/.test(href) && !a.closest("#doc-view")) {
+      const same = [...document.querySelectorAll("main a")].filter((x) => x.getAttribute("href") === href);
+      opener = { node: a, href, index: Math.max(0, same.indexOf(a)) };
+    }
+    history.pushState(null, "", href);
     route();
   });
-  $("back").addEventListener("click", (ev) => {
-    ev.preventDefault();
-    const s = stateFromUrl(); delete s.doc; delete s.p; delete s.at;
-    history.pushState(null, "", urlFor(s));
-    route();
+  $("back").addEventListener("click", goBack);
+  $("back-end").addEventListener("click", goBack);
+  // Escape in the document view is "Terug" from wherever the reader is in the text.
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && !$("doc-view").hidden && !ev.defaultPrevented) goBack(ev);
   });
   $("lang").addEventListener("click", () => {
     lang = lang === "nl" ? "en" : "nl";
@@ -670,15 +789,16 @@ document.addEventListener("DOMContentLoaded", () => {
     history.replaceState(null, "", urlFor({ ...stateFromUrl() }));
     route();
   });
-  // The asks mode needs no query: choosing it shows it at once; leaving it shows the empty search form.
+  // The asks and documents modes need no query: choosing one shows it at once; leaving it shows the
+  // empty search form.
   document.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", () => {
-    const wasAsks = stateFromUrl().mode === "asks";
-    if (r.value === "asks") {
-      history.pushState(null, "", urlFor({ mode: "asks", by: "org" }));
+    const was = stateFromUrl().mode;
+    if (r.value === "asks" || r.value === "docs") {
+      history.pushState(null, "", urlFor(r.value === "asks" ? { mode: "asks", by: "org" } : { mode: "docs" }));
       route();
-    } else if (wasAsks) {
+    } else if (was === "asks" || was === "docs") {
       history.pushState(null, "", urlFor({ mode: r.value }));
-      setModeView(false); $("results").hidden = true; setStatus("");
+      setView("search"); $("results").hidden = true; setStatus("");
     }
   }));
   window.addEventListener("popstate", route);

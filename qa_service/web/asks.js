@@ -117,13 +117,6 @@ const orgOf = (a) => (a.document.organisations && a.document.organisations[0]) |
 // An asks answer that arrives after the reader left the mode must not overwrite what is shown.
 function cancelAsks() { asksSeq += 1; }
 
-function setModeView(asks) {
-  if (!asks) cancelAsks();
-  $("doc-view").hidden = true; $("search-view").hidden = false;
-  $("asks-view").hidden = !asks; $("ask-row").hidden = asks; $("filters").hidden = asks;
-  if (asks) $("results").hidden = true;
-}
-
 async function loadOverview() {
   if (!overviewCache) overviewCache = await api("/v1/asks/overview");
   return overviewCache;
@@ -148,6 +141,7 @@ function fillPickers(ov, s) {
 }
 
 function clearAsks() {
+  rendered = null;
   $("asks-results").hidden = true;
   fill($("asks-summary")); fill($("asks-body"));
   $("asks-more").hidden = true; $("asks-more").onclick = null;
@@ -378,7 +372,7 @@ async function loadWho(q, seq) {
 
 // Render the asks mode for URL state `s`; resolves once its results (or error) are shown.
 async function showAsks(s) {
-  setModeView(true);
+  setView("asks");
   const by = s.by || "org";
   document.querySelectorAll("input[name=by]").forEach((r) => { r.checked = r.value === by; });
   for (const f of ["org-form", "chapter-form", "who-form"]) $(f).hidden = $(f).dataset.by !== by;
@@ -398,6 +392,7 @@ async function showAsks(s) {
     else if (by === "search") {
       if (s.q) await loadWho(s.q, seq); else setStatus(t("emptyWho"));
     } else if (by === "letter" && s.letter) await loadLetter(s.letter, seq);
+    if (seq === asksSeq) keepView(s, "asks");
   } catch (err) {
     if (seq === asksSeq) asksError(err);
   }
