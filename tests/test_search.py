@@ -95,6 +95,23 @@ def test_highlight_points_into_the_document(svc: SearchService) -> None:
     assert "<mark>" in h.highlight.marked
 
 
+def test_a_letter_head_is_never_the_highlight_of_a_content_passage() -> None:
+    from qa_service.chunking import Passage
+    from qa_service.retrieval.highlight import highlight
+    from qa_service.store.keyword import analyze
+
+    text = (
+        "Contactgegevens: Postbus 123, 2500 AB Den Haag, info@scholen.example\n\n"
+        "Investeren in onderwijs loont\n\nDe scholen vragen om onderwijs dat niet verder wordt bezuinigd."
+    )
+    terms = set(analyze("Den Haag scholen onderwijs contact"))
+    body = highlight(Passage("p", "d", 0, text, 100, 100 + len(text)), terms)
+    assert body is not None and body.sentence.startswith("De scholen vragen")  # not the head, not run together
+    assert body.char_start == 100 + text.index("De scholen")
+    head = highlight(Passage("p", "d", 0, text, 0, len(text), role="envelope"), set(analyze("Postbus Den Haag")))
+    assert head is not None and head.sentence.startswith("Contactgegevens")  # a who/where lookup's own head
+
+
 def test_settings_defaults() -> None:
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     assert s.encoder == "e5" and s.default_top_k == 5

@@ -204,8 +204,13 @@ def test_accessibility_axe(page, base_url) -> None:  # type: ignore[no-untyped-d
         ("/?" + urlencode({"q": "Sinds wanneer bestaat het korps Nationale Politie?", "mode": "ask"}), "#answer-box"),
         ("/?" + urlencode({"q": "Wat is de hoofdstad van Peru?", "mode": "ask"}), "#answer .answer.none"),
         ("/?" + urlencode({"q": "stikstof natuur", "mode": "search"}), "#hits li"),
-        ("/?" + urlencode({"q": "Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar.",
-                           "mode": "factcheck"}), "#hits li"),
+        (
+            "/?"
+            + urlencode(
+                {"q": "Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar.", "mode": "factcheck"}
+            ),
+            "#hits li",
+        ),
         ("/?mode=asks&by=org", "#org option:nth-child(2)"),
         ("/?" + urlencode({"mode": "asks", "by": "org", "org": _first_org(base_url)}), ".ask-card"),
         ("/?mode=asks&by=chapter", "#chapter option:nth-child(2)"),
@@ -775,8 +780,9 @@ def test_documents_view_lists_filters_and_opens_a_document(page, base_url) -> No
     form.get_by_label("Soort document").select_option("letter")
     form.get_by_role("button", name="Toon documenten").click()
     api_docs = _api(base_url, "/v1/documents?" + urlencode({"sender": "VNG", "kind": "letter", "limit": 500}))
-    page.wait_for_function("(n) => document.getElementById('docs-heading').innerText.startsWith(n + ' van de')",
-                           arg=api_docs["total"])
+    page.wait_for_function(
+        "(n) => document.getElementById('docs-heading').innerText.startsWith(n + ' van de')", arg=api_docs["total"]
+    )
     page.wait_for_function("document.activeElement.id === 'docs-heading'")
     shown = page.locator("#docs-list > li.doc-item").evaluate_all("els => els.map(e => e.dataset.doc)")
     assert shown == [d["id"] for d in api_docs["documents"]] and shown

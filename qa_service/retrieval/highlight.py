@@ -1,4 +1,10 @@
-"""Highlights: the sentence of a passage that shares most query terms, with those words marked."""
+"""Highlights: the sentence of a passage that shares most query terms, with those words marked.
+
+A highlight is what a reader takes for the passage's best sentence, so it is a sentence of the
+text: the pieces of a sentence span that a blank line separates (a heading, a contact line run
+into the next sentence in the PDF's text) are weighed apart, and in a content passage a line of
+a letter head (address, "Uw referentie", telephone, e-mail) is never chosen over a real sentence.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,12 @@ from qa_service.store.keyword import analyze
 
 def highlight(p: Passage, terms: set[str]) -> Highlight | None:
     """The sentence sharing most (stemmed) query `terms`, offsets in the document's clean text."""
-    best: tuple[int, int, int] | None = None
-    for a, b, stems in sentence_terms(p.text):
-        n = len(terms & stems)
-        if best is None or n > best[0]:
-            best = (n, a, b)
+    best: tuple[tuple[int, int], int, int] | None = None
+    content = p.role != "envelope"
+    for a, b, stems, head in sentence_terms(p.text):
+        key = (0 if content and head else 1, len(terms & stems))
+        if best is None or key > best[0]:
+            best = (key, a, b)
     if best is None:
         return None
     _, a, b = best
@@ -39,9 +46,21 @@ def highlight(p: Passage, terms: set[str]) -> Highlight | None:
 # Search highlights the same passages again and again (the popular ones, every repeated query):
 # their sentences' terms are kept rather than re-analysed on every hit.
 @lru_cache(maxsize=8192)
-def sentence_terms(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
-    """Each sentence of `text` as (start, end, its stemmed terms)."""
-    return tuple((a, b, frozenset(analyze(text[a:b]))) for a, b in sentence_spans(text))
+def sentence_terms(text: str) -> tuple[tuple[int, int, frozenset[str], bool], ...]:
+    """Each sentence of `text` as (start, end, its stemmed terms, whether it is a letter-head line)."""
+    out = []
+    for a, b in sentence_spans(text):
+        for m in _PIECE.finditer(text, a, b):
+            piece = m.group(0)
+            out.append((m.start(), m.end(), frozenset(analyze(piece)), bool(_HEAD.search(piece))))
+    return tuple(out)
+
+
+_PIECE = re.compile(r"\S(?:.|\n(?!\s*\n))*\S|\S")  # text between blank lines
+_HEAD = re.compile(
+    r"(?i)\b(?:postbus|telefoon|tel\.|fax|e-?mail|uw referentie|onze referentie|ons kenmerk|uw kenmerk|uw brief"
+    r"|datum|bijlage\(n\)|contactgegevens|t\.a\.v\.)(?!\w)|www\.|\S@\S|\b\d{4}\s?[A-Z]{2}\b"
+)
 
 
 @lru_cache(maxsize=65536)
