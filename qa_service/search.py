@@ -335,6 +335,20 @@ class SearchService:
     def passages_of(self, doc_id: str) -> list[Passage]:
         return self.store.passages_of(doc_id)
 
+    def related(self, d: Document) -> list[tuple[str, Document]]:
+        """The documents a reader of `d` goes on to, as (relation, document): the letter it belongs
+        to ("letter"), its attachments and enclosed letters ("attachment"), the informateur's reply
+        to it ("reply") and the letter a reply answers ("answers")."""
+        out: list[tuple[str, Document]] = []
+        for relation, other in (("letter", d.parent_id), ("answers", d.in_reply_to), ("reply", d.reply_id)):
+            found = self.store.document(other) if other else None
+            if found is not None:
+                out.append((relation, found))
+        # A document's parts are split from the same file (a bundle, or an upload).
+        _, same_file = self.store.documents(None, None, d.source_file, 0, 100_000)
+        out += [("attachment", o) for o in same_file if o.parent_id == d.id]
+        return out
+
     def passage(self, passage_id: str) -> tuple[Passage, Passage | None, Passage | None]:
         """A passage with its neighbours in the same document."""
         found = self.store.passage(passage_id)

@@ -138,6 +138,21 @@ def test_a_document_gives_its_passages_places_in_its_text(client: TestClient) ->
             assert span["heading_path"] == passage["heading_path"]
 
 
+def test_a_document_names_its_letter_attachments_and_reply(client: TestClient) -> None:
+    docs = client.get("/v1/documents", params={"limit": 500}).json()["documents"]
+    replies = client.get("/v1/documents", params={"kind": "reply", "limit": 500}).json()["documents"]
+    child = next(d for d in docs if d["parent_id"])
+    related = {(r["relation"], r["id"]) for r in client.get(f"/v1/documents/{child['id']}").json()["related"]}
+    assert ("letter", child["parent_id"]) in related
+    parent = client.get(f"/v1/documents/{child['parent_id']}").json()
+    assert ("attachment", child["id"]) in {(r["relation"], r["id"]) for r in parent["related"]}
+    assert all(r["title"] and r["kind"] for r in parent["related"])
+    reply = next(x for x in (client.get(f"/v1/documents/{r['id']}").json() for r in replies) if x["in_reply_to"])
+    assert ("answers", reply["in_reply_to"]) in {(r["relation"], r["id"]) for r in reply["related"]}
+    letter = client.get(f"/v1/documents/{reply['in_reply_to']}").json()
+    assert ("reply", reply["id"]) in {(r["relation"], r["id"]) for r in letter["related"]}
+
+
 def test_documents_know_their_organisations_and_short_names(client: TestClient) -> None:
     # "VNG" is no part of "Vereniging van Nederlandse Gemeenten"; it is its short name.
     page = client.get("/v1/documents", params={"sender": "VNG", "kind": "letter", "limit": 50}).json()

@@ -130,6 +130,24 @@ def test_document_view_highlights_and_scrolls_to_the_passage(page) -> None:  # t
     page.wait_for_selector("#results:not([hidden])")
 
 
+def test_document_view_links_a_letter_and_the_reply_to_it(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base_url}/v1/documents?sender=NVZ&kind=letter&limit=50") as r:
+        letter = next(d for d in json.load(r)["documents"] if d["sender"] == "NVZ")
+    page.goto(f"{base_url}/?doc={letter['id']}")
+    page.wait_for_selector("#doc-related:not([hidden])")
+    item = page.locator("#related-links li", has_text="Antwoord van de informateur")
+    reply = item.locator("a")
+    title = reply.inner_text()
+    reply.click()
+    page.wait_for_function("t => document.getElementById('doc-title').textContent === t", arg=title)
+    back = page.locator("#related-links li", has_text="Antwoord op").locator("a")
+    assert back.inner_text() == letter["title"]
+    page.go_back()
+    page.wait_for_function("t => document.getElementById('doc-title').textContent === t", arg=letter["title"])
+
+
 def test_factcheck_and_honest_empty(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "Het kabinet verhoogt de minimumleeftijd voor sekswerk naar 21 jaar.", mode="factcheck")
     assert "Gevonden bewijs" in page.locator("#answer").inner_text()

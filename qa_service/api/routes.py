@@ -241,6 +241,7 @@ def get_document(doc_id: DocId, svc: ServiceDep) -> dict[str, Any]:
         "reply_date": d.reply_date,
         "reply_signatory": d.reply_signatory,
         "reference": d.reference,
+        "related": [{"relation": r, "id": o.id, "kind": o.kind, "title": o.title} for r, o in svc.related(d)],
     }
 
 

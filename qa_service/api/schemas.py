@@ -174,6 +174,16 @@ class PassageSpan(BaseModel):
     heading_path: list[str]
 
 
+class RelatedDocument(BaseModel):
+    relation: Literal["letter", "attachment", "reply", "answers"] = Field(
+        description="`letter`: the letter this document belongs to; `attachment`: an attachment or enclosed "
+        "letter of it; `reply`: the informateur's reply to it; `answers`: the letter a reply answers"
+    )
+    id: str
+    kind: str
+    title: str
+
+
 class DocumentOut(DocumentRef):
     text: str
     passage_ids: list[str]
@@ -194,6 +204,9 @@ class DocumentOut(DocumentRef):
     )
     reply_date: str | None = Field(None, description="When the informateur answered this letter")
     reply_signatory: str | None = Field(None, description="Who signed the informateur's reply")
+    related: list[RelatedDocument] = Field(
+        default_factory=list, description="The documents a reader goes on to: its letter, attachments, reply"
+    )
 
 
 class DocumentPage(BaseModel):

@@ -561,6 +561,11 @@ async function showDocument(docId, passageId, at) {
     $("doc-meta").replaceWith(Object.assign(metaList(doc), { id: "doc-meta" }));
     fill($("doc-asks"), doc.kind === "letter" || doc.kind === "attachment"
       ? el("a", { href: urlFor({ mode: "asks", by: "letter", letter: docId }) }, t("letterAsks")) : null);
+    // Its letter, attachments and the informateur's reply: where a reader of this document goes on to.
+    const related = doc.related || [];
+    $("doc-related").hidden = related.length === 0;
+    $("related-links").replaceChildren(...related.map((r) => el("li", {},
+      `${t("relation")[r.relation]}: `, el("a", { href: urlFor({ ...state, doc: r.id, p: null, at: null }) }, r.title))));
     const names = passageNames(doc);
     $("passages-heading").textContent = t("passagesCount")(names.length);
     $("passage-links").replaceChildren(...names.map(({ id, name }) => {
