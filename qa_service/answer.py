@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa_service.asks.book import AskBook, organisations_of
-from qa_service.asks.who import WHO_BAND, WHO_MIN_SIMILARITY, askers, who_asks, who_confidence
+from qa_service.asks.models import Ask
+from qa_service.asks.who import (
+    WHO_BAND,
+    WHO_MIN_SIMILARITY,
+    askers,
+    asks_what,
+    own_asks,
+    representative,
+    topic_text,
+    who_asks,
+    who_confidence,
+)
 from qa_service.confidence import (
     ANSWER_THRESHOLD,
     LOOKUP_SENTENCE,
@@ -49,6 +60,9 @@ JOINT_NAMES = 30
 # Ranking penalty of a sentence without the date or sum of money the question asks for: larger
 # than the cosine gaps between sentences of one letter, so one that has it comes first.
 MISSING_TYPE = 0.05
+# "Wat vraagt de NVZ?" answered with the NVZ's own ask nearest to the question: right by
+# construction once the organisation is recognised (which FactBook.named does by its names).
+OWN_ASK = 0.8
 
 
 def citation(doc: Document, documents: Lookup | None = None) -> str:
@@ -205,6 +219,10 @@ class Answerer:
             if off_topic is not None:  # "Wie vraagt om pannenkoeken?": no ask is about it either
                 return Answer(question, None, [], off_topic, _ms(t0))
             return self._who_asks(question, what, book_of_asks, top_k, filters, t0)
+        if self.asks is not None and asks_what(question):
+            own = self._what_asks(question, top_k, filters, t0)
+            if own is not None:
+                return own
         res = self.search.search(question, top_k=top_k, filters=filters)
         book = self.facts()
         if res.off_topic:
@@ -326,6 +344,64 @@ class Answerer:
             reason = f"low confidence ({answer.confidence or 0.0:.3f} < {self.answer_threshold:.3f})"
             return Answer(question, None, [], reason, _ms(t0), sentences[:3], answer.confidence)
         return Answer(question, answer, [], None, _ms(t0), sentences[1:4], answer.confidence)
+
+    def _what_asks(self, question: str, top_k: int, filters: Filters | None, t0: float) -> Answer | None:
+        """ "Wat vraagt de NVZ (over X)?": the named organisation's own asks. None when the question
+        names no organisation that asks anything: then it is a plain question."""
+        named = [d for _, d in self.facts().named(question) if d.kind in ("letter", "attachment")]
+        orgs = organisations_of(named[0]) if named else []
+        book = self.asks() if orgs and self.asks is not None else None
+        if book is None or (filters is not None and not filters.admits(named[0])):
+            return None
+        org = orgs[0]
+        topic = topic_text(question, [org, named[0].sender or "", *named[0].aliases])
+        if not topic:  # "Wat vraagt de NVZ?": the asks that stand for the rest of its letters
+            main = representative(book, org, 4)
+            if not main:
+                return None
+            sentences = [
+                self._ask_sentence(book, a, None, OWN_ASK if i == 0 else OWN_ASK / 2) for i, a in enumerate(main)
+            ]
+        else:  # "... over de acute zorg?": its asks about that, judged as "who asks for X" is
+            _, off_topic = self.search.judge(topic, filters)
+            if off_topic is not None:  # "Wat vraagt de NVZ over pannenkoeken?": none of its asks is
+                return Answer(question, None, [], off_topic, _ms(t0))
+            found = own_asks(book, org, self.search.encode_query(topic), topic, max(4, top_k))
+            if not found:
+                return None
+            second = found[1][1] if len(found) > 1 else found[0][1] - 0.05
+            sentences = [
+                self._ask_sentence(book, a, sim, who_confidence(sim, sim - (second if i == 0 else found[0][1])))
+                for i, (a, sim) in enumerate(found)
+            ]
+            if (sentences[0].similarity or 0.0) < WHO_MIN_SIMILARITY:
+                sentences[0].confidence = min(sentences[0].confidence or 0.0, LOOKUP_SENTENCE)
+        best = sentences[0]
+        others = _bounded(sentences[1:4], best.confidence, keep_first=False)
+        if (best.confidence or 0.0) < self.answer_threshold:
+            reason = (
+                f"low confidence ({best.confidence or 0.0:.3f} < {self.answer_threshold:.3f}): "
+                f"none of {org}'s asks is clearly about the question"
+            )
+            return Answer(question, None, [], reason, _ms(t0), [best, *others][:3], best.confidence)
+        answer = dataclasses.replace(best, text=f"{org}: {best.text}")
+        return Answer(question, answer, [], None, _ms(t0), others, best.confidence)
+
+    @staticmethod
+    def _ask_sentence(book: AskBook, a: Ask, similarity: float | None, conf: float) -> ScoredSentence:
+        doc = book.documents[a.doc_id]
+        return ScoredSentence(
+            a.text,
+            doc,
+            a.id,
+            a.char_start,
+            a.char_end,
+            similarity,
+            similarity or conf,
+            citation(doc, book.document),
+            confidence=conf,
+            kind="ask",
+        )
 
     def _candidates(
         self,

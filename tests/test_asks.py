@@ -171,6 +171,44 @@ def test_who_asks_is_answered_with_the_organisation(real_index: Path) -> None:
     assert "Ieder(in)" in res.answer.citation
 
 
+@pytest.mark.parametrize(
+    ("question", "is_what", "topic"),
+    [
+        ("Wat vraagt de NVZ?", True, ""),
+        ("Wat vraagt de NVZ van het nieuwe kabinet?", True, ""),
+        ("What does the VNG ask for?", True, ""),
+        ("Wat wil VluchtelingenWerk veranderen aan de gezinshereniging?", True, "veranderen gezinshereniging"),
+        ("What does the NVZ want for acute care?", True, "acute care"),
+        ("Wie vraagt om meer agenten?", False, None),
+        ("Wat is de hoofdstad van Peru?", False, None),
+    ],
+)
+def test_what_asks_questions_and_their_topic(question: str, is_what: bool, topic: str | None) -> None:
+    from qa_service.asks.who import asks_what, topic_text
+
+    assert asks_what(question) is is_what
+    if topic is not None:
+        names = ["NVZ", "Vereniging van Nederlandse Gemeenten", "VNG", "VluchtelingenWerk Nederland"]
+        assert topic_text(question, names) == topic
+
+
+def test_what_an_organisation_asks_is_answered_from_its_own_asks(real_index: Path) -> None:
+    answerer = open_answerer(make_settings(real_index, "e5"))
+    book = answerer.asks()  # type: ignore[misc]
+    bare = answerer.ask("Wat vraagt de NVZ?")
+    assert bare.answer is not None and bare.answer.kind == "ask" and bare.answer.text.startswith("NVZ: ")
+    assert bare.answer.document.sender == "NVZ"  # its own letter first, not one it co-signed
+    assert bare.answer.passage_id in {a.id for a in book.asks}
+    topical = answerer.ask("Wat vraagt de NVZ over acute zorg?")
+    assert topical.answer is not None and "acute zorg" in topical.answer.text
+    # A topic none of its asks is about: no answer and nothing offered, as for any off-topic question.
+    off = answerer.ask("Wat vraagt de NVZ over pannenkoeken?")
+    assert off.answer is None and off.candidates == [] and off.reason and "do not cover" in off.reason
+    # A question about a group the letters do not name stays a plain question.
+    plain = answerer.ask("Wat willen de maatschappelijke partners met de eigen betaling voor kraamzorg?")
+    assert plain.answer is None or plain.answer.kind != "ask"
+
+
 # -- the faces, on the fast index -------------------------------------------------------------------
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa_service.asks.book import AskBook, organisations_of
+from qa_service.asks.book import AskBook, matches_sender, organisations_of
 from qa_service.asks.models import Ask
 from qa_service.retrieval.types import Filters
+from qa_service.store.keyword import analyze
 
 _I = re.IGNORECASE
 _ASKER = (
@@ -87,3 +88,55 @@ def askers(book: AskBook, qvec: np.ndarray, query: str, filters: Filters | None 
         if len(out) == k:
             break
     return out
+
+
+# "Wat vraagt de NVZ?", "Wat wil VluchtelingenWerk veranderen aan ...?", "What does the VNG ask
+# for?": the question names the asker and asks what it asks. Answered from that organisation's
+# asks when the question names an organisation the letters know (else it is a plain question).
+WHAT_ASKS = re.compile(
+    r"^\s*(?:wat|what)\s+(?:(?:\w+\s+){0,6}?(?:vraagt|vragen|wil|willen|eist|eisen|bepleit|bepleiten|wenst|wensen"
+    r"|verlangt|verlangen)|(?:does|do|did)\s+(?:\w+\s+){1,8}?(?:ask|want|request|demand|propose|urge|call)\w*)\b",
+    _I,
+)
+# Words of such a question that are not its topic: the asking, and whom it is asked of.
+_FRAME_WORDS = frozenset(
+    "wat vraagt vragen wil willen eist eisen bepleit bepleiten wenst wensen verlangt verlangen nieuwe nieuw kabinet "
+    "kabinetten regering formatie informateur formateur formerende partijen coalitie politiek organisatie van het "
+    "de een aan om what does do did ask asks asked want wants request requests demand propose urge call for from "
+    "new government cabinet formation coalition parties organisation organization the a an of to".split()
+)
+_WORD = re.compile(r"[\w'’()-]+")
+
+
+def asks_what(question: str) -> bool:
+    """Whether the question asks what someone asks ("Wat vraagt X ...?"); who is for the caller to find."""
+    return WHAT_ASKS.match(question.strip()) is not None
+
+
+def topic_text(question: str, names: list[str]) -> str:
+    """What a "what does X ask" question is about, without its frame and X's names: "" for "Wat
+    vraagt de NVZ van het nieuwe kabinet?", "internships" for "... want for internships?"."""
+    named = {w.lower().strip("()") for n in names for w in _WORD.findall(n)}
+    kept = [w for w in _WORD.findall(question) if w.lower().strip("()") not in named | _FRAME_WORDS]
+    topic = " ".join(kept)
+    return topic if analyze(topic) else ""
+
+
+def representative(book: AskBook, organisation: str, k: int) -> list[Ask]:
+    """An organisation's asks that stand for the rest, best first: of its own letters (not those it
+    co-signed) when it wrote any, those nearest the centre of all of them (a letter's main line,
+    not a side remark)."""
+    rows = [i for i, a in enumerate(book.asks) if matches_sender(book.documents[a.doc_id], organisation)]
+    own = [i for i in rows if organisations_of(book.documents[book.asks[i].doc_id])[:1] == [organisation]]
+    rows = own or rows
+    if not rows:
+        return []
+    vecs = book.vectors[rows]
+    centre = vecs.mean(0)
+    order = np.argsort(-(vecs @ centre), kind="stable")[:k]
+    return [book.asks[rows[int(j)]] for j in order]
+
+
+def own_asks(book: AskBook, organisation: str, qvec: np.ndarray, query: str, k: int) -> list[tuple[Ask, float]]:
+    """One organisation's asks closest to a topic, best first (cosine and BM25, as `askers`)."""
+    return book.search(qvec, query, k, Filters(sender=organisation))
