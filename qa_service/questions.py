@@ -82,7 +82,9 @@ _REGISTRATION = re.compile(
 _SENT = re.compile(
     rf"\b(?:{_DOC})\b.*\b(?:gestuurd|verstuurd|geschreven|gedateerd|verzonden|dated|sent|written)\b"
     rf"|\b(?:stuurde|stuurden|schreef|schreven|verstuurde|verstuurden|verzond|sent|wrote|send|write)\b.*\b(?:{_DOC})\b"
-    rf"|\b(?:datum|date)\s+(?:van|of)\s+(?:de|het|the)?\s*(?:{_DOC})\b",
+    rf"|\b(?:datum|date)\s+(?:van|of)\s+(?:de|het|the)?\s*(?:{_DOC})\b"
+    # "Wanneer schreef de NVZ (aan) de informateur?": writing to the formation is sending the letter.
+    r"|\b(?:stuurde|stuurden|schreef|schreven|wrote|write|send|sent)\b.*\b(?:informateur|formateur)\b",
     _I,
 )
 _CHAPTER = re.compile(

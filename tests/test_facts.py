@@ -61,6 +61,8 @@ def test_signature_shapes() -> None:
         ("Wie is de voorzitter van ROM-Nederland?", "person", "role"),
         ("Who chairs the Vereniging Gehandicaptenzorg Nederland?", "person", "role"),
         ("Wanneer stuurde VluchtelingenWerk zijn brief?", "date", "date"),
+        ("Wanneer schreef de NVZ de informateur?", "date", "date"),
+        ("When did the NVZ write to the informateur?", "date", "date"),
         ("When did the informateur reply to the letter from NVZ?", "date", "reply"),
         ("Wat is het kenmerk van de brief van de RSJ?", "other", "registration"),
         ("Welke organisaties ondertekenden de gezamenlijke brief?", "organisation", "organisations"),
