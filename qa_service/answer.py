@@ -378,14 +378,18 @@ class Answerer:
                 sentences[0].confidence = min(sentences[0].confidence or 0.0, LOOKUP_SENTENCE)
         best = sentences[0]
         others = _bounded(sentences[1:4], best.confidence, keep_first=False)
+        # The passages search finds for the question (its sender named) support the answer, as
+        # they do a sentence answer: the reader sees the letters around the asks.
+        res = self.search.search(question, top_k=top_k, filters=filters)
+        supporting = [] if res.off_topic else res.hits
         if (best.confidence or 0.0) < self.answer_threshold:
             reason = (
                 f"low confidence ({best.confidence or 0.0:.3f} < {self.answer_threshold:.3f}): "
                 f"none of {org}'s asks is clearly about the question"
             )
-            return Answer(question, None, [], reason, _ms(t0), [best, *others][:3], best.confidence)
+            return Answer(question, None, supporting, reason, _ms(t0), [best, *others][:3], best.confidence)
         answer = dataclasses.replace(best, text=f"{org}: {best.text}")
-        return Answer(question, answer, [], None, _ms(t0), others, best.confidence)
+        return Answer(question, answer, supporting, None, _ms(t0), others, best.confidence)
 
     @staticmethod
     def _ask_sentence(book: AskBook, a: Ask, similarity: float | None, conf: float) -> ScoredSentence:

@@ -22,7 +22,7 @@ AXE = PACKAGE_ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js
 ARTIFACTS = PACKAGE_ROOT / "test-artifacts"
 CONFIDENCE_WORDS_NL = {"grote zekerheid", "redelijke zekerheid", "beperkte zekerheid", "lage zekerheid"}
 FACT_QUESTION = "Wie is de voorzitter van de Vereniging Groninger Monument Eigenaren?"
-LOW_CONFIDENCE_QUESTION = "Wat vraagt de NVZ van het nieuwe kabinet?"
+LOW_CONFIDENCE_QUESTION = "Uit hoeveel agenten bestaat een wijkteam?"
 ARGS = [
     "--headless",
     "--no-sandbox",
