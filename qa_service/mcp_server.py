@@ -25,12 +25,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from qa_service import __version__
 from qa_service.answer import Answerer
+from qa_service.api.ask_schemas import AskGroup, AskOut
 from qa_service.api.errors import clean_errors
 from qa_service.api.schemas import (
     MAX_FACTCHECK_TOP_K,
     MAX_TOP_K,
-    AskGroup,
-    AskOut,
     Int,
     IsoDate,
     Kind,

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from qa_service.api import examples
+from qa_service.api.ask_schemas import AskSearchRequest, AskSearchResponse, AsksOverview, AsksPage, DocumentAsks
 from qa_service.api.media import UNSUPPORTED, require_json
 from qa_service.api.routes import ERRORS, DocId, ServiceDep, check_length, index_info, to_filters
-from qa_service.api.schemas import AskSearchRequest, AskSearchResponse, AsksOverview, AsksPage, DocumentAsks
 from qa_service.asks.book import AskBook
 from qa_service.asks.view import ask_view, document_view, search_view
 from qa_service.errors import IndexNotReady, NotFound
