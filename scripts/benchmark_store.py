@@ -76,11 +76,13 @@ def encoder_name(dim: int) -> str:
     return make_encoder(f"hashing:{dim}").name
 
 
-def add_hnsw(url: str, vtype: str) -> float:
+def add_hnsw(url: str, vtype: str, maintenance_mem: str) -> float:
     import psycopg
 
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"SET maintenance_work_mem = '{maintenance_mem}'")  # the graph must fit, or the build crawls
+        conn.execute("SET max_parallel_maintenance_workers = 1")  # leader + 1 worker: both cores
         conn.execute(pg_schema_hnsw(vtype))
         conn.execute("ANALYZE qa_passages")
     return round(time.perf_counter() - t0, 1)
@@ -232,10 +234,18 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     urls: dict[str, str] = {}
     for vtype in args.vector_types:
         url = urls[vtype] = url_of(f"syn{n}{vtype}")
-        say(f"loading {vtype} into {url}")
-        load = load_pg(url, corpus, vtype, encoder_name(args.dim), batch_docs=args.batch_docs, progress=say)
-        out[f"pg_load_{vtype}"] = load
-        say(f"loaded: {load}")
+        with psycopg.connect(url, autocommit=True) as conn:
+            built = conn.execute(
+                "SELECT to_regclass('qa_passages_hnsw') IS NOT NULL AND (SELECT n_passages FROM qa_meta) = %s "
+                "FROM pg_class WHERE relname = 'qa_meta'",
+                [len(vecs)],
+            ).fetchone()
+        reused = bool(args.reuse and built and built[0])
+        if not reused:
+            say(f"loading {vtype} into {url}")
+            load = load_pg(url, corpus, vtype, encoder_name(args.dim), args.batch_docs, args.maintenance_work_mem, say)
+            out[f"pg_load_{vtype}"] = load
+            say(f"loaded: {load}")
         pool = make_pool(url, 2, 30)
 
         def leg(st: PostgresStore, f: Filters) -> Callable[[int], Any]:
@@ -247,19 +257,23 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
 
         exact = PostgresStore(pool, None, None, vector_search="exact")
         out[f"pg_exact_{vtype}"] = timed(each(leg(exact, Filters())), max(3, args.queries // 10))
-        if n >= args.hnsw_from:
-            say("building HNSW")
-            out[f"pg_hnsw_build_{vtype}_s"] = add_hnsw(url, vtype)
-            say(f"HNSW built in {out[f'pg_hnsw_build_{vtype}_s']} s")
+        if n <= args.hnsw_max:
+            if not reused:
+                say("building HNSW")
+                out[f"pg_hnsw_build_{vtype}_s"] = add_hnsw(url, vtype, args.maintenance_work_mem)
+                say(f"HNSW built in {out[f'pg_hnsw_build_{vtype}_s']} s")
             hnsw = PostgresStore(pool, None, None, ef_search=args.ef_search)
             for key, (f, _) in filters.items():
                 out[f"pg_hnsw_{vtype}{key}"] = timed(each(leg(hnsw, f)), args.queries)
-                hits = 0
-                for j, q in enumerate(queries):
-                    with hnsw.snapshot():
-                        _, rows = hnsw.search_passages(q, 10, f)
-                    hits += len(truth[key][j] & {int(r) - 1 for r in rows})  # identity rows start at 1
-                out[f"pg_hnsw_{vtype}{key}_recall@10"] = round(hits / (10 * args.queries), 3)
+                # recall@10 of a top-10 query, and of the best 10 of a top-100 one (what a search leg asks)
+                for k, label in ((10, ""), (100, "_of100")):
+                    hits = 0
+                    for j, q in enumerate(queries):
+                        with hnsw.snapshot():
+                            _, rows = hnsw.search_passages(q, k, f)
+                        hits += len(truth[key][j] & {int(r) - 1 for r in rows[:10]})  # identity rows start at 1
+                    out[f"pg_hnsw_{vtype}{key}_recall@10{label}"] = round(hits / (10 * args.queries), 3)
+            say(", ".join(f"{k}: {v}" for k, v in out.items() if k.startswith("pg_hnsw")))
         with psycopg.connect(url, autocommit=True) as conn:
             sizes = conn.execute(
                 "SELECT pg_database_size(current_database()), pg_total_relation_size('qa_passages'), "
@@ -272,7 +286,7 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     # Search through the service (query vector given: the hashing encoder would not match these
     # vectors, and encoding is not the store's cost), every mode, with and without a filter.
     url = urls[args.vector_types[0]]
-    pg_s = settings_for(args.dim, database_url=url)
+    pg_s = settings_for(args.dim, database_url=url, pg_ef_search=args.ef_search)
     pg_svc = open_service(pg_s)
     for mode in ("hybrid", "semantic", "keyword"):
         for key, (f, _) in filters.items():
@@ -334,18 +348,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ef-search", type=int, default=100)
     ap.add_argument("--words", type=int, default=60, help="words per synthetic passage (about 45%% function words)")
     ap.add_argument("--clustered", action="store_true", help="vectors in clusters (n/100), queries near them")
-    ap.add_argument("--hnsw-from", type=int, default=100_000, help="smallest size to build HNSW at (QA_PG_HNSW_ROWS)")
+    ap.add_argument("--hnsw-max", type=int, default=10_000_000, help="largest size to build HNSW at")
     ap.add_argument("--embedded-max", type=int, default=200_000, help="largest size to write a folder at")
     ap.add_argument("--batch-docs", type=int, default=2000, help="documents per load transaction")
     ap.add_argument("--maintenance-work-mem", default="4GB", help="for the index builds (HNSW must fit in it)")
     ap.add_argument("--shared-buffers", default="3GB", help="for the temp pgserver (restarted with it)")
     ap.add_argument("--database-url", help="a server to create benchmark databases on (default: a temp pgserver)")
     ap.add_argument("--real", action="store_true", help="also the bundled corpus, E5, both stores")
+    ap.add_argument(
+        "--reuse", action="store_true", help="keep a database of an earlier run (same size and seed) and measure again"
+    )
     ap.add_argument("--quick", action="store_true", help="2,000 clustered passages, 3 queries, `vector`: a smoke test")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     if args.quick:
-        args.sizes, args.queries, args.vector_types, args.clustered, args.hnsw_from = [2000], 3, ["vector"], True, 0
+        args.sizes, args.queries, args.vector_types, args.clustered = [2000], 3, ["vector"], True
         args.shared_buffers = args.maintenance_work_mem = "128MB"
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     srv = None
@@ -366,8 +383,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def url_of(name: str) -> str:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not (exists and args.reuse):
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                conn.execute(f"CREATE DATABASE {name}")
         return str(psycopg.conninfo.make_conninfo(admin, dbname=name))
 
     results: dict[str, Any] = {
@@ -378,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": argv if argv is not None else sys.argv[1:],
     }
     try:
-        if args.sizes:
+        if srv is not None:  # a server of our own: tune it (a given one is left as it is)
             pg_settings(admin, args.maintenance_work_mem, args.shared_buffers, restart)
         if args.real:
             results["real"] = real_corpus(ROOT / "tests" / "data" / "dev.jsonl")

@@ -170,6 +170,7 @@ def load_pg(
     vtype: str,
     encoder: str,
     batch_docs: int = 2000,
+    maintenance_mem: str = "1GB",
     progress: Callable[[str], None] = print,
 ) -> dict[str, float]:
     """Load the corpus through the store's own insert path (rows.insert), in transactions of
@@ -191,7 +192,7 @@ def load_pg(
     with psycopg.connect(url, autocommit=True) as conn:
         pg_schema.migrate(conn, corpus.vecs.shape[1], vtype)
         conn.execute("SET synchronous_commit = off")  # this session's commits only; durable at the checkpoint
-        conn.execute("SET maintenance_work_mem = '2GB'")
+        conn.execute(f"SET maintenance_work_mem = '{maintenance_mem}'")
         drop, create = _deferred(conn, "qa_postings")
         for stmt in drop:
             conn.execute(stmt)
