@@ -234,12 +234,10 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
     urls: dict[str, str] = {}
     for vtype in args.vector_types:
         url = urls[vtype] = url_of(f"syn{n}{vtype}")
+        built = None
         with psycopg.connect(url, autocommit=True) as conn:
-            built = conn.execute(
-                "SELECT to_regclass('qa_passages_hnsw') IS NOT NULL AND (SELECT n_passages FROM qa_meta) = %s "
-                "FROM pg_class WHERE relname = 'qa_meta'",
-                [len(vecs)],
-            ).fetchone()
+            if conn.execute("SELECT to_regclass('qa_passages_hnsw') IS NOT NULL").fetchone() == (True,):
+                built = conn.execute("SELECT n_passages = %s FROM qa_meta", [len(vecs)]).fetchone()
         reused = bool(args.reuse and built and built[0])
         if not reused:
             say(f"loading {vtype} into {url}")
