@@ -239,6 +239,13 @@ def bench_size(n: int, args: argparse.Namespace, url_of: Callable[[str], str], w
             if conn.execute("SELECT to_regclass('qa_passages_hnsw') IS NOT NULL").fetchone() == (True,):
                 built = conn.execute("SELECT n_passages = %s FROM qa_meta", [len(vecs)]).fetchone()
         reused = bool(args.reuse and built and built[0])
+        if reused:  # a database of older code: its schema and indexes up to this code's
+            from qa_service.store.postgres.schema import BM25_INDEX, migrate
+
+            with psycopg.connect(url, autocommit=True) as conn:
+                migrate(conn, args.dim, vtype)
+                for stmt in BM25_INDEX:
+                    conn.execute(stmt)
         if not reused:
             say(f"loading {vtype} into {url}")
             load = load_pg(url, corpus, vtype, encoder_name(args.dim), args.batch_docs, args.maintenance_work_mem, say)
