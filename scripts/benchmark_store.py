@@ -1,18 +1,20 @@
-"""The two stores at scale: search latency, HNSW recall, the cost of one write, the memory of a node.
+"""The two stores at scale: load, index, search latency, HNSW recall, the cost of one write, memory.
 
-    python scripts/benchmark_store.py [--sizes 100000 1000000] [--dim 384] [--queries 50]
-        [--database-url URL] [--hnsw-max 200000] [--embedded-max 200000] [--real] [--json out.json]
+    python scripts/benchmark_store.py [--sizes 100000 1000000] [--clustered] [--vector-types vector]
+        [--queries 50] [--ef-search 100] [--database-url URL [--reuse]] [--real] [--quick] [--json out.json]
 
-For each size it generates a corpus (documents of 10 passages of synthetic Dutch-looking text,
-random unit vectors, clustered with --clustered; no sentence rows) and loads it into the embedded folder format and into
-PostgreSQL (a pgserver in a temp dir unless --database-url names an empty database). Then:
+For each size it generates a corpus of letters (`scripts/synthetic_corpus.py`: Dutch-like Zipf
+words, senders, dates, vectors in n/100 clusters with --clustered) and loads it into PostgreSQL
+through the store's own insert path in batches, with progress (a pgserver of its own in a temp
+dir, tuned for the load, unless --database-url names a server; --reuse keeps a database an
+earlier run loaded there). Then, with a filter on one sender, one month, or none:
 
-- vector search p50/p95 (top 100, like a retrieval leg), unfiltered and with a 10% kind filter:
-  FAISS flat, pgvector exact (`vector`, `halfvec`) and pgvector HNSW with iterative scan, with
-  HNSW recall@10 against exact;
-- hybrid search p50/p95 through SearchService (hashing encoder: encoding costs ~0), both stores;
-- adding one letter (5 passages) and deleting it again through each store's write path;
-- resident memory of a process that opened a service on each store.
+- vector search p50/p95 (top 100, like a retrieval leg): pgvector exact and HNSW with iterative
+  scan, HNSW recall@10 against exact search;
+- search through SearchService in each mode (hybrid, semantic, keyword; query vector given);
+- the keyword leg alone for a common and a median term, bounded and reading every posting;
+- adding one letter (5 passages) and deleting it again; database size; a node's resident memory;
+- up to --embedded-max passages, the same for the embedded folder store (FAISS + bm25s).
 
 `--real` also runs the dev questions on the bundled corpus through both stores with the E5 model
 (needs an E5 folder index at QA_INDEX_DIR and an E5 database at QA_DATABASE_URL).
