@@ -416,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(r), flush=True)
     finally:
         if srv is not None:
+            if restart is not None:  # pgserver tracks the first postmaster only: stop the restarted one
+                pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=srv.system_user, timeout=120)
             srv.cleanup()
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
