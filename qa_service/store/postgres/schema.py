@@ -45,6 +45,13 @@ _IMPACT_INDEX = [
 ]
 
 
+# The keyword leg joins each posting it reads to its passage for the length and the default
+# filters: from this index alone, not from heap rows that carry a vector each (at 1M passages,
+# 40,000 such lookups took 250-600 ms; from the index, 110-190 ms). A performance index, not a
+# schema change: a database built before it gets it from its next `index build`.
+BM25_INDEX = ["CREATE INDEX IF NOT EXISTS qa_passages_bm25 ON qa_passages (row) INCLUDE (length, kind, envelope)"]
+
+
 def _data_tables(dim: int, vtype: str) -> list[str]:
     return [
         """CREATE TABLE qa_documents (
@@ -83,6 +90,7 @@ def _data_tables(dim: int, vtype: str) -> list[str]:
         "ALTER TABLE qa_passages ALTER COLUMN embedding SET STORAGE PLAIN",
         "CREATE INDEX qa_passages_doc ON qa_passages (doc_id, ord)",
         "CREATE INDEX qa_passages_kind ON qa_passages (kind)",
+        *BM25_INDEX,
         f"""CREATE TABLE qa_sentences (
             row bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             passage_row bigint NOT NULL REFERENCES qa_passages (row) ON DELETE CASCADE,

@@ -112,12 +112,17 @@ def bm25_top_sql(filter_sql: str) -> str:
 
 
 def bm25_rows_sql() -> str:
-    """The exact BM25 scores of given passage rows (the other legs' hits, for fusion)."""
+    """The exact BM25 scores of given passage rows (the other legs' hits, for fusion).
+
+    The rows are named on the postings, so each (term, row) is one probe of their primary key:
+    named on the passages, the planner read every posting of each term (at 1M passages: p95 273 ms
+    against 28 ms for the vector leg and this, scripts/benchmark_store.py).
+    """
     return f"""
         WITH {_QUERY_TERMS}
         SELECT po.passage_row, {_SCORE} AS score
         FROM q
         JOIN qa_postings po ON po.term = q.term
         JOIN qa_passages p ON p.row = po.passage_row
-        WHERE p.row = ANY(%s)
+        WHERE po.passage_row = ANY(%s)
         GROUP BY po.passage_row"""

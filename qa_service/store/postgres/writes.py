@@ -123,6 +123,8 @@ def build(
                 conn.execute(f"DELETE FROM {t}")  # MVCC: readers keep the old corpus until commit
         added = pg_rows.insert(conn, prep, vector_type)
         t_index = time.perf_counter()
+        for stmt in pg_schema.BM25_INDEX:
+            conn.execute(stmt)
         hnsw = added["passages"] >= hnsw_rows
         if hnsw:
             for stmt in pg_schema.hnsw_indexes(vector_type):
