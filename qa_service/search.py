@@ -207,11 +207,13 @@ class SearchService:
         The probability is None when the judgement is off or BM25 evidence alone accepts the query.
         """
         f = _scope(query, filters or Filters())
-        if self.relevance_confidence <= 0 or self._named(query, f):
+        if self.relevance_confidence <= 0:
             return None, None
         p = relevance.probability(self.relevance_signals(query, f, qvec))
         if p >= self.relevance_confidence:
             return p, None
+        if self._named(query, f):  # BM25 evidence overrides the model (asked only when it refuses)
+            return None, None
         return p, (
             "the documents do not cover this question: no passage is about it "
             f"(relevance {p:.2f} < {self.relevance_confidence:.2f})"
