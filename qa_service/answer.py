@@ -17,23 +17,21 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa_service.asks.book import AskBook, organisations_of
-from qa_service.asks.models import Ask
-from qa_service.asks.who import (
-    WHO_BAND,
-    WHO_MIN_SIMILARITY,
-    askers,
-    asks_what,
-    own_asks,
-    representative,
-    topic_text,
-    who_asks,
-    who_confidence,
+from qa_service.answer_model import (
+    Answer,
+    FactCheck,
+    Lookup,
+    ScoredSentence,
+    bounded,
+    citation,
+    elapsed_ms,
 )
+from qa_service.asks.answers import what_asks_answer, who_asks_answer
+from qa_service.asks.book import AskBook
+from qa_service.asks.who import asks_what, who_asks
 from qa_service.confidence import (
     ANSWER_THRESHOLD,
     LOOKUP_SENTENCE,
@@ -44,7 +42,6 @@ from qa_service.confidence import (
     missing_names,
 )
 from qa_service.corpus import Document
-from qa_service.corpus.metadata import dutch_date
 from qa_service.errors import InvalidQuery
 from qa_service.facts import FactAnswer, FactBook
 from qa_service.questions import Question, classify
@@ -52,83 +49,9 @@ from qa_service.retrieval.terms import has_words
 from qa_service.search import Filters, Hit, SearchService
 from qa_service.store.keyword import analyze, looks_english
 
-Lookup = Callable[[str], Document | None]  # a document by id, from wherever the corpus lives
-
-
-# Co-signers of a joint letter named in a "who asks" answer at most.
-JOINT_NAMES = 30
 # Ranking penalty of a sentence without the date or sum of money the question asks for: larger
 # than the cosine gaps between sentences of one letter, so one that has it comes first.
 MISSING_TYPE = 0.05
-# "Wat vraagt de NVZ?" answered with the NVZ's own ask nearest to the question: right by
-# construction once the organisation is recognised (which FactBook.named does by its names).
-OWN_ASK = 0.8
-
-
-def citation(doc: Document, documents: Lookup | None = None) -> str:
-    """A human-readable source, e.g. "Brief van NVZ aan de informateur, 26 november 2025, kenmerk 202500736"."""
-    when = dutch_date(doc.date)
-    tail = "".join(
-        x
-        for x in (
-            f", {when}" if when else "",
-            f", kenmerk {doc.registration_number}" if doc.registration_number else "",
-        )
-    )
-    who = doc.sender_short or "onbekende afzender"
-    if doc.kind == "agreement_section":
-        return "Coalitieakkoord, " + " > ".join(doc.heading_path) if doc.heading_path else "Coalitieakkoord"
-    if doc.kind == "reply":
-        letter = documents(doc.in_reply_to) if documents and doc.in_reply_to else None
-        to = (letter.sender_short if letter else None) or doc.addressee or "de afzender"
-        return f"Antwoord van de informateur aan {to}{tail}"
-    parent = documents(doc.parent_id) if documents and doc.parent_id else None
-    # A letter answered by the informateur was addressed to the informateur (an enclosed letter
-    # was addressed to someone else: only an attachment goes by its letter).
-    answered = (parent if doc.kind == "attachment" and parent else doc).reply_id is not None
-    to = " aan de informateur" if answered else ""
-    if doc.kind == "attachment":
-        return f"Bijlage bij de brief van {who}{to}{tail}"
-    return f"Brief van {who}{to}{tail}"
-
-
-@dataclass
-class ScoredSentence:
-    text: str
-    document: Document
-    passage_id: str
-    char_start: int  # in the document's clean text
-    char_end: int
-    similarity: float | None  # cosine of question/claim and sentence; None for a document fact
-    score: float  # similarity - same-language correction + bonuses: the ranking key
-    citation: str
-    # Calibrated for an answer and its candidates; None for factcheck evidence (not an answer).
-    confidence: float | None = None
-    kind: str = "sentence"  # "sentence" (from the text) or "fact" (from the document's metadata)
-    overlap: float = 0.0  # share of the question's (claim's) stemmed terms the sentence holds
-    features: Features | None = field(default=None, repr=False, compare=False)
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: ScoredSentence | None
-    supporting: list[Hit]
-    reason: str | None
-    took_ms: float
-    # The best sentences of different passages: what a reader checks when `answer` is null.
-    candidates: list[ScoredSentence] = field(default_factory=list)
-    confidence: float | None = None  # of the answer shown, or of the best candidate
-
-
-@dataclass
-class FactCheck:
-    claim: str
-    status: str  # evidence_found | no_evidence
-    evidence: list[ScoredSentence]
-    groups: dict[str, list[ScoredSentence]] = field(default_factory=dict)
-    reason: str | None = None
-    took_ms: float = 0.0
 
 
 class Answerer:
@@ -217,22 +140,22 @@ class Answerer:
         if what is not None and book_of_asks is not None:
             _, off_topic = self.search.judge(question, filters)
             if off_topic is not None:  # "Wie vraagt om pannenkoeken?": no ask is about it either
-                return Answer(question, None, [], off_topic, _ms(t0))
-            return self._who_asks(question, what, book_of_asks, top_k, filters, t0)
+                return Answer(question, None, [], off_topic, elapsed_ms(t0))
+            return who_asks_answer(self, question, what, book_of_asks, top_k, filters, t0)
         if self.asks is not None and asks_what(question):
-            own = self._what_asks(question, top_k, filters, t0)
+            own = what_asks_answer(self, question, top_k, filters, t0)
             if own is not None:
                 return own
         res = self.search.search(question, top_k=top_k, filters=filters)
         book = self.facts()
         if res.off_topic:
-            return Answer(question, None, [], res.reason, _ms(t0))
+            return Answer(question, None, [], res.reason, elapsed_ms(t0))
         if not res.hits:
             # A lookup that names its letter ("de brief met kenmerk 202500736") needs no passage.
             fact = self._fact(q, [], book, filters) if q.is_lookup else None
             if fact is not None and (fact.confidence or 0.0) >= self.fact_threshold:
-                return Answer(question, fact, [], None, _ms(t0), [], fact.confidence)
-            return Answer(question, None, [], res.reason, _ms(t0))
+                return Answer(question, fact, [], None, elapsed_ms(t0), [], fact.confidence)
+            return Answer(question, None, [], res.reason, elapsed_ms(t0))
         qvec = res.query_vector
         assert qvec is not None
         named_docs = book.named(question)
@@ -257,8 +180,8 @@ class Answerer:
         ]
         fact = self._fact(q, res.hits, book, filters) if q.is_lookup else None
         if fact is not None and (fact.confidence or 0.0) >= self.fact_threshold:
-            others = _bounded([c for c in candidates if c.passage_id != fact.passage_id], fact.confidence, False)
-            return Answer(question, fact, res.hits, None, _ms(t0), others, fact.confidence)
+            others = bounded([c for c in candidates if c.passage_id != fact.passage_id], fact.confidence, False)
+            return Answer(question, fact, res.hits, None, elapsed_ms(t0), others, fact.confidence)
         best = ranked[0] if ranked else None
         best_conf = best.confidence if best else None
         if q.is_lookup:
@@ -268,13 +191,13 @@ class Answerer:
                 "no document fact answers this lookup (the letter it asks about was not found, or does not hold "
                 "that fact); the candidates are sentences of the text, not the fact asked for"
             )
-            return Answer(question, None, res.hits, reason, _ms(t0), _bounded(candidates, best_conf), best_conf)
-        candidates = _bounded(candidates, best_conf)
+            return Answer(question, None, res.hits, reason, elapsed_ms(t0), bounded(candidates, best_conf), best_conf)
+        candidates = bounded(candidates, best_conf)
         if best is not None and q.about_agreement and best.document.kind != "agreement_section":
             # "Wat zegt het coalitieakkoord over asielzoekers?" is not answered by a letter that
             # mentions a coalition agreement.
             reason = "the question asks what the coalition agreement says; the best sentence is from another document"
-            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
+            return Answer(question, None, res.hits, reason, elapsed_ms(t0), candidates, best_conf)
         if best is None or best.similarity is None or best.similarity < self.min_similarity:
             if best is None or best.similarity is None:
                 reason = "no sentence of the passages found can answer it"
@@ -283,129 +206,14 @@ class Answerer:
                     f"no sentence answers the question well enough (best {best.similarity:.4f} < "
                     f"{self.min_similarity:.4f})"
                 )
-            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
+            return Answer(question, None, res.hits, reason, elapsed_ms(t0), candidates, best_conf)
         if (best_conf or 0.0) < self.answer_threshold:
             reason = (
                 f"low confidence ({best_conf or 0.0:.3f} < {self.answer_threshold:.3f}): the answer is probably "
                 "in one of the candidate sentences or supporting passages"
             )
-            return Answer(question, None, res.hits, reason, _ms(t0), candidates, best_conf)
-        return Answer(question, candidates[0], res.hits, None, _ms(t0), candidates[1:], best_conf)
-
-    def _who_asks(
-        self, question: str, what: str, book: AskBook, top_k: int, filters: Filters | None, t0: float
-    ) -> Answer:
-        """ "Wie vraagt om X?": the organisations whose asks match X, each with its ask and citation."""
-        qvec = self.search.encode_query(what)
-        found = askers(book, qvec, what, filters, k=max(3, top_k))
-        top = found[0].similarity if found else 0.0
-        second = found[1].similarity if len(found) > 1 else top - 0.05
-        sentences = [
-            ScoredSentence(
-                a.ask.text,
-                book.documents[a.ask.doc_id],
-                a.ask.id,
-                a.ask.char_start,
-                a.ask.char_end,
-                a.similarity,
-                a.similarity,
-                citation(book.documents[a.ask.doc_id], book.document),
-                confidence=who_confidence(a.similarity, top - second if i == 0 else a.similarity - top),
-                kind="ask",
-            )
-            for i, a in enumerate(found)
-        ]
-        if not sentences or (sentences[0].similarity or 0.0) < WHO_MIN_SIMILARITY:
-            reason = "no organisation's ask matches the question closely enough" if sentences else "no asks found"
-            first = sentences[0].confidence if sentences else None
-            return Answer(question, None, [], reason, _ms(t0), sentences[:3], first)
-        # Every organisation whose ask is about as close as the best one asks it too.
-        bar = max(WHO_MIN_SIMILARITY, (sentences[0].similarity or 0.0) - WHO_BAND)
-        close = [s for s in sentences if (s.similarity or 0.0) >= bar]
-        names = [(organisations_of(s.document) or ["onbekende afzender"])[0] for s in close]
-        lead = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
-        others = organisations_of(close[0].document)[1:JOINT_NAMES]
-        if others:  # a joint letter asks for all who signed it
-            lead += " (samen met " + ", ".join(others) + ")"
-        best = close[0]
-        answer = ScoredSentence(
-            f"{lead}: {best.text}" if len(close) == 1 else f"{lead}. {names[0]}: {best.text}",
-            best.document,
-            best.passage_id,
-            best.char_start,
-            best.char_end,
-            best.similarity,
-            best.score,
-            best.citation,
-            confidence=best.confidence,
-            kind="ask",
-        )
-        if (answer.confidence or 0.0) < self.answer_threshold:
-            reason = f"low confidence ({answer.confidence or 0.0:.3f} < {self.answer_threshold:.3f})"
-            return Answer(question, None, [], reason, _ms(t0), sentences[:3], answer.confidence)
-        return Answer(question, answer, [], None, _ms(t0), sentences[1:4], answer.confidence)
-
-    def _what_asks(self, question: str, top_k: int, filters: Filters | None, t0: float) -> Answer | None:
-        """ "Wat vraagt de NVZ (over X)?": the named organisation's own asks. None when the question
-        names no organisation that asks anything: then it is a plain question."""
-        named = [d for _, d in self.facts().named(question) if d.kind in ("letter", "attachment")]
-        orgs = organisations_of(named[0]) if named else []
-        book = self.asks() if orgs and self.asks is not None else None
-        if book is None or (filters is not None and not filters.admits(named[0])):
-            return None
-        org = orgs[0]
-        topic = topic_text(question, [org, named[0].sender or "", *named[0].aliases])
-        if not topic:  # "Wat vraagt de NVZ?": the asks that stand for the rest of its letters
-            main = representative(book, org, 4)
-            if not main:
-                return None
-            sentences = [
-                self._ask_sentence(book, a, None, OWN_ASK if i == 0 else OWN_ASK / 2) for i, a in enumerate(main)
-            ]
-        else:  # "... over de acute zorg?": its asks about that, judged as "who asks for X" is
-            _, off_topic = self.search.judge(topic, filters)
-            if off_topic is not None:  # "Wat vraagt de NVZ over pannenkoeken?": none of its asks is
-                return Answer(question, None, [], off_topic, _ms(t0))
-            found = own_asks(book, org, self.search.encode_query(topic), topic, max(4, top_k))
-            if not found:
-                return None
-            second = found[1][1] if len(found) > 1 else found[0][1] - 0.05
-            sentences = [
-                self._ask_sentence(book, a, sim, who_confidence(sim, sim - (second if i == 0 else found[0][1])))
-                for i, (a, sim) in enumerate(found)
-            ]
-            if (sentences[0].similarity or 0.0) < WHO_MIN_SIMILARITY:
-                sentences[0].confidence = min(sentences[0].confidence or 0.0, LOOKUP_SENTENCE)
-        best = sentences[0]
-        others = _bounded(sentences[1:4], best.confidence, keep_first=False)
-        # The passages search finds for the question (its sender named) support the answer, as
-        # they do a sentence answer: the reader sees the letters around the asks.
-        res = self.search.search(question, top_k=top_k, filters=filters)
-        supporting = [] if res.off_topic else res.hits
-        if (best.confidence or 0.0) < self.answer_threshold:
-            reason = (
-                f"low confidence ({best.confidence or 0.0:.3f} < {self.answer_threshold:.3f}): "
-                f"none of {org}'s asks is clearly about the question"
-            )
-            return Answer(question, None, supporting, reason, _ms(t0), [best, *others][:3], best.confidence)
-        answer = dataclasses.replace(best, text=f"{org}: {best.text}")
-        return Answer(question, answer, supporting, None, _ms(t0), others, best.confidence)
-
-    @staticmethod
-    def _ask_sentence(book: AskBook, a: Ask, similarity: float | None, conf: float) -> ScoredSentence:
-        doc = book.documents[a.doc_id]
-        return ScoredSentence(
-            a.text,
-            doc,
-            a.id,
-            a.char_start,
-            a.char_end,
-            similarity,
-            similarity or conf,
-            citation(doc, book.document),
-            confidence=conf,
-            kind="ask",
-        )
+            return Answer(question, None, res.hits, reason, elapsed_ms(t0), candidates, best_conf)
+        return Answer(question, candidates[0], res.hits, None, elapsed_ms(t0), candidates[1:], best_conf)
 
     def _candidates(
         self,
@@ -524,7 +332,7 @@ class Answerer:
         res = self.search.search(claim, top_k=max(top_k, 5), filters=f, min_score=-1.0, judge=True)
         qvec = res.query_vector
         if qvec is None or res.off_topic:
-            return FactCheck(claim, "no_evidence", [], {}, res.reason, _ms(t0))
+            return FactCheck(claim, "no_evidence", [], {}, res.reason, elapsed_ms(t0))
         _, near, _ = self.search.store.search_sentences(qvec, 50, f)
         rows = np.unique(np.concatenate([near, *[self.search.sentence_rows(h.row) for h in res.hits]]))
         scored = sorted(self._score(rows, qvec, claim), key=lambda s: -s.score)
@@ -548,8 +356,8 @@ class Answerer:
                 f"no sentence is close enough to the claim (best {best:.4f} < {self.min_similarity:.4f}, or "
                 f"< {self.unshared_min_similarity:.4f} without a word in common)"
             )
-            return FactCheck(claim, "no_evidence", [], groups, reason, _ms(t0))
-        return FactCheck(claim, "evidence_found", evidence, groups, None, _ms(t0))
+            return FactCheck(claim, "no_evidence", [], groups, reason, elapsed_ms(t0))
+        return FactCheck(claim, "evidence_found", evidence, groups, None, elapsed_ms(t0))
 
 
 def _sender_of(doc: Document, documents: Lookup) -> str:
@@ -566,21 +374,6 @@ def _words_key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _bounded(candidates: list[ScoredSentence], bound: float | None, keep_first: bool = True) -> list[ScoredSentence]:
-    """Candidates with confidences no higher than the answer's, the most confident first (after
-    the best-ranked sentence, which leads when it is the answer that was not shown).
-
-    The model is fitted on the best sentence of each question; another passage's sentence scored
-    by it is not calibrated (measured: wide candidates from another sender reached 0.6), and a
-    candidate more confident than the answer box would contradict it.
-    """
-    if bound is None:
-        return candidates
-    out = [dataclasses.replace(c, confidence=min(c.confidence or 0.0, bound)) for c in candidates]
-    head = out[:1] if keep_first else []
-    return head + sorted(out[len(head) :], key=lambda c: -(c.confidence or 0.0))
-
-
 def _dedupe(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
     """Drop repeats of the same sentence text (the same words stand in several letters)."""
     seen: set[str] = set()
@@ -592,7 +385,3 @@ def _dedupe(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
         seen.add(key)
         out.append(s)
     return out
-
-
-def _ms(t0: float) -> float:
-    return round((time.perf_counter() - t0) * 1000, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa_service.answer import Answer, ScoredSentence
+from qa_service.answer_model import Answer, ScoredSentence
 from qa_service.corpus import Document
 from qa_service.search import Hit
 

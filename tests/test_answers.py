@@ -17,7 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from qa_service.answer import Answerer, citation, dutch_date
+from qa_service.answer import Answerer
+from qa_service.answer_model import citation
+from qa_service.corpus.metadata import dutch_date
 from tests.conftest import PACKAGE_ROOT, make_settings
 from tests.server import running_server
 

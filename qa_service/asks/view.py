@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa_service.answer import citation
+from qa_service.answer_model import citation
 from qa_service.asks.book import AskBook, organisations_of
 from qa_service.asks.models import Ask
 from qa_service.corpus import Document
