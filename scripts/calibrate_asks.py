@@ -86,18 +86,20 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 10.0, steps: int = 3000) -> tu
     return w / std, b, mean
 
 
-def predict(x: np.ndarray, w: np.ndarray, b: np.ndarray, mean: np.ndarray, addressed_min: float) -> list[str]:
+def predict(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, mean: np.ndarray, addressed_min: float, absent_min: float
+) -> list[str]:
+    """The labels status.decide gives with these weights and thresholds."""
     out = []
     for row in x:
         z = w @ (row - mean) + b
         p = np.exp(z - z.max())
         p /= p.sum()
         probs = dict(zip(STATUSES, p, strict=True))
-        out.append(
-            "addressed"
-            if probs["addressed"] >= addressed_min
-            else ("related" if probs["related"] >= probs["absent"] else "absent")
-        )
+        if probs["addressed"] >= addressed_min:
+            out.append("addressed")
+        else:
+            out.append("absent" if probs["absent"] >= absent_min else "related")
     return out
 
 
