@@ -47,7 +47,7 @@ def holds(passage: str, quote: str) -> bool:
 def load(paths: list[str]) -> list[dict]:
     out = []
     for path in paths:
-        out += [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+        out += [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     return out
 
 
