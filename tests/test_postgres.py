@@ -229,6 +229,19 @@ def two_nodes(writable_db: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield a, b
 
 
+def add_letter(base: str) -> dict[str, Any]:
+    """Upload one short letter (about seals in the Waddenzee) to the node at `base`; its 201 body."""
+    r = httpx.post(
+        base + "/v1/documents",
+        json={"text": letter("Stichting Zeehondenzorg", "zeehonden in de Waddenzee"), "name": "zeehond.txt"},
+        headers=AUTH,
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
 def found(base: str, query: str, doc_id: str) -> bool:
     r = httpx.post(base + "/v1/search", json={"query": query, "top_k": 10, "min_score": -1}, timeout=30)
     assert r.status_code == 200, r.text
@@ -237,14 +250,7 @@ def found(base: str, query: str, doc_id: str) -> bool:
 
 def test_add_through_one_node_search_and_delete_through_the_other(two_nodes: tuple[str, str]) -> None:
     a, b = two_nodes
-    r = httpx.post(
-        a + "/v1/documents",
-        json={"text": letter("Stichting Zeehondenzorg", "zeehonden in de Waddenzee"), "name": "zeehond.txt"},
-        headers=AUTH,
-        timeout=60,
-    )
-    assert r.status_code == 201, r.text
-    doc_id = r.json()["documents"][0]
+    doc_id = add_letter(a)["documents"][0]
     assert found(b, "zeehonden Waddenzee", doc_id)  # at once: no reload, no polling
     assert httpx.get(f"{b}/v1/documents/{doc_id}", timeout=10).status_code == 200
     assert httpx.delete(f"{b}/v1/documents/{doc_id}", headers=AUTH, timeout=60).status_code == 200

@@ -30,7 +30,7 @@ import pytest
 from qa_service.errors import ReadOnlyStore, StoreUnavailable
 from tests.conftest import build_database, new_database, pg_server_in_temp_dir, pg_settings
 from tests.server import running_server
-from tests.test_postgres import AUTH, KEY, assert_envelope, found, letter
+from tests.test_postgres import AUTH, KEY, add_letter, assert_envelope, found, letter
 
 DEADLINE = 10.0  # seconds a replicated write may take before the test fails (it takes milliseconds)
 
@@ -188,14 +188,7 @@ def test_a_letter_added_and_deleted_on_the_primary_node_is_seen_through_the_repl
             row = standby.execute("SELECT count(*) FROM qa_documents WHERE id = %s", [doc_id]).fetchone()
             return bool(row and row[0])
 
-        r = httpx.post(
-            writer + "/v1/documents",
-            json={"text": letter("Stichting Zeehondenzorg", "zeehonden in de Waddenzee"), "name": "zeehond.txt"},
-            headers=AUTH,
-            timeout=60,
-        )
-        assert r.status_code == 201, r.text
-        doc_id = r.json()["documents"][0]
+        doc_id = add_letter(writer)["documents"][0]
         row_added = poll(lambda: on_standby(doc_id), "the added letter's row on the standby")
         added = row_added + poll(lambda: found(reader, query, doc_id), "the added letter through the replica node")
         assert httpx.get(f"{reader}/v1/documents/{doc_id}", timeout=10).status_code == 200
@@ -213,14 +206,8 @@ def test_a_letter_added_and_deleted_on_the_primary_node_is_seen_through_the_repl
 
         # Reading one's own write through a reader (docs/deploy.md): wait until the reader's
         # /readyz shows the version the write answered with; from then on the reader has it.
-        r = httpx.post(
-            writer + "/v1/documents",
-            json={"text": letter("Stichting Zeehondenzorg", "zeehonden in de Waddenzee"), "name": "zeehond.txt"},
-            headers=AUTH,
-            timeout=60,
-        )
-        assert r.status_code == 201, r.text
-        doc_id, version = r.json()["documents"][0], r.json()["version"]
+        added_body = add_letter(writer)
+        doc_id, version = added_body["documents"][0], added_body["version"]
         poll(lambda: httpx.get(reader + "/readyz", timeout=10).json()["version"] == version, "the write's version")
         assert found(reader, query, doc_id)
         assert httpx.delete(f"{writer}/v1/documents/{doc_id}", headers=AUTH, timeout=60).status_code == 200

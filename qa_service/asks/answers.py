@@ -44,17 +44,8 @@ def who_asks_answer(
     top = found[0].similarity if found else 0.0
     second = found[1].similarity if len(found) > 1 else top - 0.05
     sentences = [
-        ScoredSentence(
-            a.ask.text,
-            book.documents[a.ask.doc_id],
-            a.ask.id,
-            a.ask.char_start,
-            a.ask.char_end,
-            a.similarity,
-            a.similarity,
-            citation(book.documents[a.ask.doc_id], book.document),
-            confidence=who_confidence(a.similarity, top - second if i == 0 else a.similarity - top),
-            kind="ask",
+        ask_sentence(
+            book, a.ask, a.similarity, who_confidence(a.similarity, top - second if i == 0 else a.similarity - top)
         )
         for i, a in enumerate(found)
     ]
@@ -71,17 +62,8 @@ def who_asks_answer(
     if others:  # a joint letter asks for all who signed it
         lead += " (samen met " + ", ".join(others) + ")"
     best = close[0]
-    answer = ScoredSentence(
-        f"{lead}: {best.text}" if len(close) == 1 else f"{lead}. {names[0]}: {best.text}",
-        best.document,
-        best.passage_id,
-        best.char_start,
-        best.char_end,
-        best.similarity,
-        best.score,
-        best.citation,
-        confidence=best.confidence,
-        kind="ask",
+    answer = dataclasses.replace(
+        best, text=f"{lead}: {best.text}" if len(close) == 1 else f"{lead}. {names[0]}: {best.text}"
     )
     if (answer.confidence or 0.0) < ans.answer_threshold:
         reason = f"low confidence ({answer.confidence or 0.0:.3f} < {ans.answer_threshold:.3f})"
@@ -135,6 +117,7 @@ def what_asks_answer(ans: Answerer, question: str, top_k: int, filters: Filters 
 
 
 def ask_sentence(book: AskBook, a: Ask, similarity: float | None, conf: float) -> ScoredSentence:
+    """An ask as an answer or candidate: its text, offsets and citation, ranked by its cosine."""
     doc = book.documents[a.doc_id]
     return ScoredSentence(
         a.text,
